@@ -1,0 +1,1 @@
+# cli layer: filled in as the layer grows

@@ -1,0 +1,4 @@
+libcvg_la_SOURCES += \
+	src/common/err.c src/common/err.h \
+	src/common/io.c src/common/io.h \
+	src/common/bytes.h

@@ -1,0 +1,1 @@
+# config layer: filled in as the layer grows

@@ -1,0 +1,1 @@
+# hv layer: filled in as the layer grows

@@ -1,0 +1,1 @@
+# sim layer: filled in as the layer grows

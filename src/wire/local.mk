@@ -1,0 +1,1 @@
+# wire layer: filled in as the layer grows
