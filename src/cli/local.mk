@@ -1,1 +1,4 @@
-# cli layer: filled in as the layer grows
+# xl-converge: the command-line front (programs layer).
+bin_PROGRAMS += xl-converge
+xl_converge_SOURCES = src/cli/main.c src/cli/cmds.h
+xl_converge_LDADD = $(CVGLIBS)

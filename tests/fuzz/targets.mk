@@ -5,3 +5,9 @@
 # tests_fuzz_fuzz_NAME_CPPFLAGS = $(call fuzz_cppflags,NAME)
 # tests_fuzz_fuzz_NAME_LDFLAGS = $(fuzz_ldflags)
 # tests_fuzz_fuzz_NAME_LDADD = $(CVGLIBS)
+
+include tests/fuzz/wire-xc.mk
+include tests/fuzz/wire-xl.mk
+include tests/fuzz/config.mk
+include tests/fuzz/hv.mk
+include tests/fuzz/sim.mk

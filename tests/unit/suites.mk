@@ -1,6 +1,6 @@
-# One block per Check suite (see tests/unit/local.mk):
-#
-# UNIT_PROGS += tests/unit/check_NAME
-# tests_unit_check_NAME_SOURCES = tests/unit/check_NAME.c
-# tests_unit_check_NAME_CFLAGS = $(unit_cflags)
-# tests_unit_check_NAME_LDADD = $(unit_ldadd)
+# One file per area, so that work on separate layers never edits one file.
+include tests/unit/wire-xc.mk
+include tests/unit/wire-xl.mk
+include tests/unit/config.mk
+include tests/unit/hv.mk
+include tests/unit/sim.mk

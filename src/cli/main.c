@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* xl-converge: one front for every tool of the project, shaped like xl. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmds.h"
+
+const struct cvg_cmd cvg_cmds[] = {
+    { "help", cvg_cmd_help, "[COMMAND]", "Print this list, or one command's usage" },
+    { NULL, NULL, NULL, NULL },
+};
+
+static const struct cvg_cmd *find_cmd(const char *name)
+{
+    for (const struct cvg_cmd *c = cvg_cmds; c->name; c++)
+        if (!strcmp(c->name, name))
+            return c;
+    return NULL;
+}
+
+int cvg_cmd_help(int argc, char **argv)
+{
+    if (argc > 1) {
+        const struct cvg_cmd *c = find_cmd(argv[1]);
+
+        if (!c) {
+            fprintf(stderr, "xl-converge: unknown command '%s'\n", argv[1]);
+            return 2;
+        }
+        printf("Usage: xl-converge %s %s\n\n%s.\n", c->name, c->usage, c->summary);
+        return 0;
+    }
+    printf("Usage: xl-converge <subcommand> [args]\n\n");
+    for (const struct cvg_cmd *c = cvg_cmds; c->name; c++)
+        printf(" %-16s %s\n", c->name, c->summary);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const struct cvg_cmd *c;
+
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+        return cvg_cmd_help(1, argv) ? 2 : (argc < 2 ? 2 : 0);
+    c = find_cmd(argv[1]);
+    if (!c) {
+        fprintf(stderr, "xl-converge: unknown command '%s' (try 'xl-converge help')\n",
+                argv[1]);
+        return 2;
+    }
+    return c->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,1 @@
+# fuzz targets of the config area (block shape: tests/fuzz/targets.mk)

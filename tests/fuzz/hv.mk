@@ -1,0 +1,1 @@
+# fuzz targets of the hv area (block shape: tests/fuzz/targets.mk)

@@ -1,0 +1,1 @@
+# fuzz targets of the sim area (block shape: tests/fuzz/targets.mk)

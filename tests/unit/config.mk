@@ -1,0 +1,1 @@
+# unit suites of the config area (block shape: tests/unit/local.mk)

@@ -1,0 +1,1 @@
+# unit suites of the hv area (block shape: tests/unit/local.mk)

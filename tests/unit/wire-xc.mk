@@ -1,0 +1,1 @@
+# unit suites of the wire-xc area (block shape: tests/unit/local.mk)
