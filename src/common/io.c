@@ -87,11 +87,40 @@ void cvg_src_init_mem(struct cvg_src *src, const void *mem, size_t len)
     src->mem_len = len;
 }
 
+int cvg_src_unread(struct cvg_src *src, const void *buf, size_t len,
+                   struct cvg_err *err)
+{
+    if (len > sizeof(src->back) - src->back_len || len > src->off)
+        return cvg_fail(err, -EINVAL, "cannot put back %zu bytes", len);
+    memmove(src->back + len, src->back, src->back_len);
+    memcpy(src->back, buf, len);
+    src->back_len += len;
+    src->off -= len;
+    return 0;
+}
+
+/* Delivers put-back bytes first; returns how many went into buf. */
+static size_t take_back(struct cvg_src *src, void *buf, size_t len)
+{
+    size_t n = len < src->back_len ? len : src->back_len;
+
+    if (!n)
+        return 0;
+    memcpy(buf, src->back, n);
+    memmove(src->back, src->back + n, src->back_len - n);
+    src->back_len -= n;
+    src->off += n;
+    return n;
+}
+
 int cvg_src_read(struct cvg_src *src, void *buf, size_t len,
                  const char *what, struct cvg_err *err)
 {
-    size_t got = 0;
+    size_t got = take_back(src, buf, len);
 
+    buf = (uint8_t *)buf + got;
+    len -= got;
+    got = 0;
     if (src->fd < 0) {
         size_t left = src->mem_len - (size_t)src->off;
 
@@ -144,6 +173,8 @@ int cvg_src_skip(struct cvg_src *src, uint64_t len, const char *what,
 
 int cvg_src_at_eof(struct cvg_src *src, uint8_t *byte, struct cvg_err *err)
 {
+    if (take_back(src, byte, 1))
+        return 0;
     if (src->fd < 0) {
         if (src->off >= src->mem_len)
             return 1;

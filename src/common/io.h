@@ -26,6 +26,8 @@ struct cvg_src {
     const uint8_t *mem;
     size_t mem_len;
     uint64_t off;               /* bytes delivered so far */
+    uint8_t back[16];           /* cvg_src_unread(): delivered first */
+    size_t back_len;
 };
 
 void cvg_src_init_fd(struct cvg_src *src, int fd);
@@ -38,6 +40,13 @@ void cvg_src_init_mem(struct cvg_src *src, const void *mem, size_t len);
  */
 int cvg_src_read(struct cvg_src *src, void *buf, size_t len,
                  const char *what, struct cvg_err *err);
+
+/*
+ * Puts back up to 16 bytes just read, to be delivered again (in order) by
+ * the next reads: lets a caller sniff a format's magic on a pipe.
+ */
+int cvg_src_unread(struct cvg_src *src, const void *buf, size_t len,
+                   struct cvg_err *err);
 
 /* Reads and discards len bytes (skipped optional records). */
 int cvg_src_skip(struct cvg_src *src, uint64_t len, const char *what,

@@ -83,6 +83,31 @@ START_TEST(test_fd_source_reads_no_further_than_asked)
 }
 END_TEST
 
+START_TEST(test_unread_replays_sniffed_bytes_on_a_pipe)
+{
+    int p[2];
+    struct cvg_src src;
+    struct cvg_err err = { 0 };
+    uint8_t buf[8], b;
+
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(write(p[1], "XENFrest", 8), 8);
+    close(p[1]);
+    cvg_src_init_fd(&src, p[0]);
+    ck_assert_int_eq(cvg_src_read(&src, buf, 4, "magic", &err), 0);
+    ck_assert_int_eq(cvg_src_unread(&src, buf, 4, &err), 0);
+    ck_assert_uint_eq(src.off, 0);
+    ck_assert_int_eq(cvg_src_read(&src, buf, 6, "all", &err), 0);
+    ck_assert_int_eq(memcmp(buf, "XENFre", 6), 0);
+    ck_assert_uint_eq(src.off, 6);
+    ck_assert_int_eq(cvg_src_at_eof(&src, &b, &err), 0);
+    ck_assert_int_eq(b, 's');
+    /* Only what was read can be put back, and at most 16 bytes. */
+    ck_assert_int_eq(cvg_src_unread(&src, buf, 8, &err), -EINVAL);
+    close(p[0]);
+}
+END_TEST
+
 START_TEST(test_sinks_gather)
 {
     struct cvg_sink sink;
@@ -123,6 +148,7 @@ int main(void)
     tcase_add_test(tc, test_first_error_wins);
     tcase_add_test(tc, test_mem_source_truncation_names_offset);
     tcase_add_test(tc, test_fd_source_reads_no_further_than_asked);
+    tcase_add_test(tc, test_unread_replays_sniffed_bytes_on_a_pipe);
     tcase_add_test(tc, test_sinks_gather);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
