@@ -26,6 +26,44 @@
 #define CVG_SCENARIO_MAX_GROUPS  128u
 #define CVG_SCENARIO_MAX_MEMORY_MIB (16ull << 20)   /* 16 TiB, bench only */
 
+/*
+ * Further limits (every value outside them is refused, naming the key):
+ *   name              1..63 characters of [A-Za-z0-9_.+-], starting with
+ *                     a letter or digit (it ends up in file names and JSON)
+ *   memory            1 .. CVG_SCENARIO_MAX_MEMORY_MIB MiB
+ *   vcpus             1 .. CVG_SCENARIO_MAX_VCPUS
+ *   bandwidth         > 0 .. CVG_SCENARIO_MAX_RATE_MIB_S MiB/s
+ *   downtime_limit    1 .. CVG_SCENARIO_MAX_DOWNTIME_MS ms (QEMU's bound)
+ *   max_time          1 .. CVG_SCENARIO_MAX_TIME_S s
+ *   seed              0 .. 2^64-1, default CVG_SCENARIO_DEFAULT_SEED (runs
+ *                     are reproducible unless asked otherwise)
+ *   apply_rate        0 .. CVG_SCENARIO_MAX_RATE_MIB_S MiB/s, 0 = keeps up
+ *   receiver_setup_ms 0 .. CVG_SCENARIO_MAX_SETUP_MS
+ *   workload          1 .. CVG_SCENARIO_MAX_GROUPS entries; phases at most
+ *                     CVG_SCENARIO_MAX_PHASES entries
+ * xl.cfg numbers are unsigned integers; a decimal (bandwidth, apply_rate)
+ * must be quoted: bandwidth = "12.5".
+ *
+ * Workload strings: comma-separated KEY=VALUE, spaces around items allowed.
+ *   vcpus=N or vcpus=N-M   required; inside 0..vcpus-1
+ *   pattern=P              required: uniform hotcold sequential zipf read idle
+ *   rate=MIB_S             required except for idle (where only 0 is
+ *                          allowed); 0 .. CVG_SCENARIO_MAX_RATE_MIB_S
+ *   hot=PCT,hot_share=PCT  hotcold only, both required, each in (0,100]
+ *   at=SECONDS             phases only (required there), 0 .. max_time
+ * Every vCPU must be in exactly one workload group: overlapping groups are
+ * refused, and so is a vCPU in none (write "vcpus=N,pattern=idle" for it:
+ * an explicit file beats a guessed default).  Phases must be sorted by at;
+ * two phases at the same time may not touch the same vCPU.
+ */
+#define CVG_SCENARIO_MAX_PHASES      256u
+#define CVG_SCENARIO_MAX_RATE_MIB_S  1048576.0   /* 1 TiB/s */
+#define CVG_SCENARIO_MAX_DOWNTIME_MS 2000000u    /* 2000 s, as QEMU */
+#define CVG_SCENARIO_MAX_TIME_S      86400u      /* one day */
+#define CVG_SCENARIO_MAX_SETUP_MS    600000u     /* ten minutes */
+#define CVG_SCENARIO_MAX_ENTRY_LEN   256u        /* one workload string */
+#define CVG_SCENARIO_DEFAULT_SEED    1u
+
 enum cvg_pattern {
     CVG_PATTERN_UNIFORM,        /* every page equally likely */
     CVG_PATTERN_HOTCOLD,        /* hot_pct of memory takes hot_share_pct of writes */
