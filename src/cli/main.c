@@ -9,6 +9,8 @@
 
 const struct cvg_cmd cvg_cmds[] = {
     { "help", cvg_cmd_help, "[COMMAND]", "Print this list, or one command's usage" },
+    { "stream-dump", cvg_cmd_stream_dump, "[--verbose] FILE|-",
+      "Decode a saved image or migration stream and list its records" },
     { NULL, NULL, NULL, NULL },
 };
 

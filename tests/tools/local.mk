@@ -1,0 +1,4 @@
+# Programs the tests use to play the other side or make inputs.
+noinst_PROGRAMS += tests/tools/gen-sample-image
+tests_tools_gen_sample_image_SOURCES = tests/tools/gen_sample_image.c
+tests_tools_gen_sample_image_LDADD = $(CVGLIBS)
