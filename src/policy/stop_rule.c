@@ -49,7 +49,7 @@ struct cvg_stop_verdict cvg_stop_rule(const struct cvg_stop_params *p,
 {
     uint64_t bytes = s->dirty_pages * CVG_MIG_PAGE_SIZE;
     uint64_t dt = cvg_expected_downtime_ms(bytes, cvg_effective_rate(p, s));
-    enum cvg_decision on_limit = p->on_timeout == CVG_ON_TIMEOUT_SWITCHOVER ?
+    enum cvg_decision on_limit = p->on_limit == CVG_ON_LIMIT_SWITCHOVER ?
         CVG_STOP_AND_COPY : CVG_ABORT;
 
     /* Nothing dirty, or a guest already paused: nothing more to gain live. */

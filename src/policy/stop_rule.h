@@ -21,9 +21,9 @@
 
 #include "policy/stats.h"
 
-enum cvg_on_timeout {
-    CVG_ON_TIMEOUT_ABORT,
-    CVG_ON_TIMEOUT_SWITCHOVER,
+enum cvg_on_limit {
+    CVG_ON_LIMIT_ABORT,         /* the guest keeps running here */
+    CVG_ON_LIMIT_SWITCHOVER,    /* stop-and-copy whatever the downtime */
 };
 
 struct cvg_stop_params {
@@ -31,7 +31,7 @@ struct cvg_stop_params {
     uint64_t bandwidth_cap_bps;     /* 0: no cap */
     uint32_t max_time_ms;           /* 0: no limit */
     uint32_t max_passes;            /* 0: no limit */
-    enum cvg_on_timeout on_timeout;
+    enum cvg_on_limit on_limit;     /* past max_time or max_passes */
 };
 
 struct cvg_stop_verdict {

@@ -16,7 +16,7 @@ static struct cvg_stop_params params(void)
         .downtime_limit_ms = 300,
         .max_time_ms = 60000,
         .max_passes = 0,
-        .on_timeout = CVG_ON_TIMEOUT_ABORT,
+        .on_limit = CVG_ON_LIMIT_ABORT,
     };
     return p;
 }
@@ -109,7 +109,7 @@ START_TEST(test_timeout_action)
     v = cvg_stop_rule(&p, &s);
     ck_assert_int_eq(v.decision, CVG_ABORT);
     ck_assert_str_eq(v.reason, "max_time reached");
-    p.on_timeout = CVG_ON_TIMEOUT_SWITCHOVER;
+    p.on_limit = CVG_ON_LIMIT_SWITCHOVER;
     ck_assert_int_eq(cvg_stop_rule(&p, &s).decision, CVG_STOP_AND_COPY);
     /* Before the deadline it keeps going. */
     s.now_ms = 59999;
