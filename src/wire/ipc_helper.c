@@ -160,6 +160,10 @@ static int build(struct frame *f, const struct cvg_ipc_msg *msg, struct cvg_err 
     default:
         return cvg_fail(err, -EINVAL, "helper IPC: no message number %u", msg->num);
     }
+    /* fit_two() keeps this from happening; a u16 must never wrap silently. */
+    if (f->body_len > CVG_IPC_BODY_MAX)
+        return cvg_fail(err, -E2BIG, "helper IPC: %s body of %zu bytes over the %u limit",
+                        cvg_ipc_msg_name(msg->num), f->body_len, CVG_IPC_BODY_MAX);
     cvg_put_le16(f->scratch, (uint16_t)f->body_len);
     return 0;
 }

@@ -14,3 +14,8 @@ UNIT_PROGS += tests/unit/check_xl_migrate
 tests_unit_check_xl_migrate_SOURCES = tests/unit/check_xl_migrate.c
 tests_unit_check_xl_migrate_CFLAGS = $(unit_cflags)
 tests_unit_check_xl_migrate_LDADD = $(unit_ldadd)
+
+UNIT_PROGS += tests/unit/check_ipc
+tests_unit_check_ipc_SOURCES = tests/unit/check_ipc.c
+tests_unit_check_ipc_CFLAGS = $(unit_cflags)
+tests_unit_check_ipc_LDADD = $(unit_ldadd)
