@@ -40,7 +40,14 @@ uint64_t cvg_expected_downtime_ms(uint64_t bytes, uint64_t rate_bps)
 static struct cvg_stop_verdict verdict(enum cvg_decision d, uint64_t dt,
                                        const char *why)
 {
-    struct cvg_stop_verdict v = { d, dt, why };
+    struct cvg_stop_verdict v = { d, dt, why, false };
+    return v;
+}
+
+static struct cvg_stop_verdict forced(enum cvg_decision d, uint64_t dt,
+                                      const char *why)
+{
+    struct cvg_stop_verdict v = { d, dt, why, true };
     return v;
 }
 
@@ -60,9 +67,9 @@ struct cvg_stop_verdict cvg_stop_rule(const struct cvg_stop_params *p,
     if (dt <= p->downtime_limit_ms)
         return verdict(CVG_STOP_AND_COPY, dt, "expected downtime fits the limit");
     if (p->max_time_ms && s->now_ms >= p->max_time_ms)
-        return verdict(on_limit, dt, "max_time reached");
+        return forced(on_limit, dt, "max_time reached");
     if (p->max_passes && s->pass + 1 >= p->max_passes)
-        return verdict(on_limit, dt, "max_passes reached");
+        return forced(on_limit, dt, "max_passes reached");
     return verdict(CVG_CONTINUE, dt, "expected downtime above the limit");
 }
 
@@ -74,6 +81,6 @@ struct cvg_stop_verdict cvg_stop_rule_xen_default(const struct cvg_mig_stats *s)
     if (s->dirty_pages < CVG_XEN_DEFAULT_MIN_DIRTY)
         return verdict(CVG_STOP_AND_COPY, dt, "fewer than 50 dirty pages");
     if (s->pass + 1 >= CVG_XEN_DEFAULT_MAX_ITERATIONS)
-        return verdict(CVG_STOP_AND_COPY, dt, "5 passes done");
+        return forced(CVG_STOP_AND_COPY, dt, "5 passes done");
     return verdict(CVG_CONTINUE, dt, "stock rule: another pass");
 }

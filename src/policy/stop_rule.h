@@ -17,6 +17,7 @@
 #ifndef CVG_POLICY_STOP_RULE_H
 #define CVG_POLICY_STOP_RULE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "policy/stats.h"
@@ -38,6 +39,7 @@ struct cvg_stop_verdict {
     enum cvg_decision decision;
     uint64_t expected_downtime_ms;  /* UINT64_MAX while no rate is known */
     const char *reason;             /* one line for the log */
+    bool forced;                    /* a limit decided, not the downtime */
 };
 
 /* Effective transfer rate for the downtime estimate (bytes/s, 0 unknown). */

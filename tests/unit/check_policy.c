@@ -109,6 +109,7 @@ START_TEST(test_timeout_action)
     v = cvg_stop_rule(&p, &s);
     ck_assert_int_eq(v.decision, CVG_ABORT);
     ck_assert_str_eq(v.reason, "max_time reached");
+    ck_assert(v.forced);
     p.on_limit = CVG_ON_LIMIT_SWITCHOVER;
     ck_assert_int_eq(cvg_stop_rule(&p, &s).decision, CVG_STOP_AND_COPY);
     /* Before the deadline it keeps going. */
@@ -149,6 +150,7 @@ START_TEST(test_xen_default_is_five_passes_or_fifty_pages)
     }
     /* Stops after the fifth live pass (index 4), with seconds of downtime. */
     ck_assert_uint_eq(pass, 4);
+    ck_assert(cvg_stop_rule_xen_default(&s).forced);
     ck_assert_uint_ge(cvg_stop_rule_xen_default(&s).expected_downtime_ms, 30000);
     s.pass = 0;
     s.dirty_pages = 49;

@@ -1,0 +1,6 @@
+# Engine: precopy save and restore on the hypervisor port.
+libcvg_la_SOURCES += \
+	src/engine/engine.h src/engine/clock.h \
+	src/engine/ratelimit.c src/engine/ratelimit.h \
+	src/engine/hvm_state.c src/engine/hvm_state.h \
+	src/engine/save.c

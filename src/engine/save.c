@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Log-dirty precopy save of an HVM/PVH guest.
+ *
+ *   headers, STATIC_DATA_END
+ *   qemu log-dirty on, log-dirty on
+ *   pass 0: every pfn below p2m_size (holes are not sent: the receiver
+ *           has nothing to do for them, and the stock first pass spends
+ *           most of its time listing them)
+ *   loop:   CLEAN -> dirty set; the stop rule decides
+ *           continue: send the dirty set live
+ *           abort:    stop here, the guest never stopped
+ *           stop:     suspend (libxl), CLEAN with LOGDIRTY_FINAL, send the
+ *                     rest, TSC_INFO + HVM_CONTEXT + HVM_PARAMS, END
+ *   always: log-dirty off, qemu log-dirty off
+ *
+ * Pages go out in batches of up to 1024 as one writev straight from mapped
+ * guest memory (the page contents are read at write time, as libxc does).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "engine/clock.h"
+#include "engine/engine.h"
+#include "engine/hvm_state.h"
+#include "engine/ratelimit.h"
+#include "policy/bandwidth.h"
+#include "policy/stop_rule.h"
+#include "wire/xc_stream.h"
+
+#define BITS_PER_WORD (8 * sizeof(unsigned long))
+#define SAVE_BW_WINDOW_MS 2000
+
+struct save_ctx {
+    struct cvg_hv *hv;
+    const struct cvg_save_params *p;
+    const struct cvg_save_ops *ops;
+    uint32_t domid;
+    struct cvg_sink sink;
+    struct xcs_page_scratch *scratch;
+
+    uint64_t p2m_size;
+    unsigned long *bitmap;
+    size_t bitmap_words;
+
+    /* batch under construction */
+    uint64_t pfns[XCS_MAX_BATCH];
+    uint32_t types[XCS_MAX_BATCH];
+    uint64_t data_pfns[XCS_MAX_BATCH];
+    const void *pages[XCS_MAX_BATCH];
+    uint32_t nbatch;
+
+    struct cvg_stop_params stop;
+    enum cvg_policy policy;
+    struct cvg_bw_window bw;
+    struct cvg_ratelimit rl;
+    uint64_t t0_ns;
+    struct cvg_mig_stats st;
+    struct cvg_save_result *res;
+    char doing[48];
+
+    bool logdirty_on, qemu_logdirty_on, suspended;
+};
+
+static void say(struct save_ctx *c, enum cvg_log_level lvl, int errnoval,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void say(struct save_ctx *c, enum cvg_log_level lvl, int errnoval,
+                const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+
+    if (!c->ops->log)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    c->ops->log(c->ops->opaque, lvl, errnoval, text);
+}
+
+static uint64_t elapsed_ms(const struct save_ctx *c)
+{
+    return (cvg_now_ns() - c->t0_ns) / 1000000ull;
+}
+
+static void publish(struct save_ctx *c)
+{
+    c->st.now_ms = elapsed_ms(c);
+    c->st.bandwidth_bps = cvg_bw_rate(&c->bw);
+    if (c->ops->stats)
+        c->ops->stats(c->ops->opaque, &c->st);
+}
+
+static int check_stop(struct save_ctx *c, struct cvg_err *err)
+{
+    if (c->p->stop_requested && *c->p->stop_requested)
+        return cvg_fail(err, -EINTR, "domain %u: save aborted by request (SIGTERM)",
+                        c->domid);
+    return 0;
+}
+
+/* Sends the batch in c->pfns/types: map the pages with data, one writev. */
+static int flush_batch(struct save_ctx *c, struct cvg_err *err)
+{
+    struct cvg_hv_mapping map = { 0 };
+    uint32_t n = c->nbatch, ndata = 0, i, j;
+    uint64_t bytes;
+    int rc;
+
+    if (!n)
+        return 0;
+    rc = c->hv->ops->pfn_types(c->hv, c->domid, n, c->pfns, c->types, err);
+    if (rc)
+        goto out;
+    /* Holes (XTAB) are dropped from the batch: nothing to restore there. */
+    for (i = j = 0; i < n; i++) {
+        if ((c->types[i] & XCS_PFINFO_MASK) == XCS_PFINFO_XTAB)
+            continue;
+        c->pfns[j] = c->pfns[i];
+        c->types[j] = c->types[i] & XCS_PFINFO_MASK;
+        if (xcs_page_type_has_data(c->types[j]))
+            c->data_pfns[ndata++] = c->pfns[j];
+        j++;
+    }
+    n = j;
+    if (!n)
+        goto out;
+    if (ndata) {
+        rc = c->hv->ops->map(c->hv, c->domid, PROT_READ, ndata, c->data_pfns, &map, err);
+        if (rc)
+            goto out;
+        for (i = j = 0; i < n; i++) {
+            c->pages[i] = NULL;
+            if (!xcs_page_type_has_data(c->types[i]))
+                continue;
+            if (!map.pages[j] || (map.errs && map.errs[j])) {
+                rc = cvg_fail(err, -EFAULT, "domain %u: cannot map pfn %#" PRIx64
+                              " (error %d)", c->domid, c->pfns[i],
+                              map.errs ? map.errs[j] : 0);
+                goto out;
+            }
+            c->pages[i] = map.pages[j++];
+        }
+    }
+    rc = xcs_write_page_data(&c->sink, c->scratch, n, c->pfns, c->types, c->pages, err);
+    if (rc)
+        goto out;
+    bytes = XCS_RHDR_SIZE + 8 + 8ull * n + (uint64_t)ndata * XCS_PAGE_SIZE;
+    c->st.bytes_sent += bytes;
+    c->st.pages_sent += ndata;
+    c->st.pass_pages_sent += c->nbatch;
+    cvg_bw_add(&c->bw, elapsed_ms(c), bytes);
+    cvg_ratelimit_wait(&c->rl, bytes);
+out:
+    if (map.pages)
+        c->hv->ops->unmap(c->hv, &map);
+    c->nbatch = 0;
+    if (!rc && c->ops->progress)
+        c->ops->progress(c->ops->opaque, c->doing, c->st.pass_pages_sent,
+                         c->st.pass_pages_total);
+    if (!rc)
+        publish(c);
+    return rc ? rc : check_stop(c, err);
+}
+
+static int queue_pfn(struct save_ctx *c, uint64_t pfn, struct cvg_err *err)
+{
+    c->pfns[c->nbatch++] = pfn;
+    return c->nbatch == XCS_MAX_BATCH ? flush_batch(c, err) : 0;
+}
+
+static void begin_pass(struct save_ctx *c, uint64_t pages)
+{
+    snprintf(c->doing, sizeof(c->doing), "Frames iteration %u", c->st.pass);
+    c->st.pass_pages_total = pages;
+    c->st.pass_pages_sent = 0;
+    if (c->ops->progress)
+        c->ops->progress(c->ops->opaque, c->doing, 0, pages);
+}
+
+static int send_all(struct save_ctx *c, struct cvg_err *err)
+{
+    int rc = 0;
+
+    begin_pass(c, c->p2m_size);
+    for (uint64_t pfn = 0; pfn < c->p2m_size && !rc; pfn++)
+        rc = queue_pfn(c, pfn, err);
+    return rc ? rc : flush_batch(c, err);
+}
+
+/* The hot bitmap walk: whole zero words are skipped, set bits found with ctz. */
+static int send_dirty(struct save_ctx *c, uint64_t dirty, struct cvg_err *err)
+{
+    int rc = 0;
+
+    begin_pass(c, dirty);
+    for (size_t w = 0; w < c->bitmap_words && !rc; w++) {
+        unsigned long bits = c->bitmap[w];
+
+        while (bits && !rc) {
+            unsigned b = (unsigned)__builtin_ctzl(bits);
+            uint64_t pfn = (uint64_t)w * BITS_PER_WORD + b;
+
+            bits &= bits - 1;
+            if (pfn < c->p2m_size)
+                rc = queue_pfn(c, pfn, err);
+        }
+    }
+    return rc ? rc : flush_batch(c, err);
+}
+
+static uint64_t bitmap_count(const struct save_ctx *c)
+{
+    uint64_t n = 0;
+
+    for (size_t w = 0; w < c->bitmap_words; w++)
+        n += (uint64_t)__builtin_popcountl(c->bitmap[w]);
+    return n;
+}
+
+/* CLEAN into the bitmap; sizes the next pass. */
+static int clean(struct save_ctx *c, unsigned mode, uint64_t *dirty,
+                 struct cvg_err *err)
+{
+    struct cvg_logdirty_stats ls = { 0 };
+    uint64_t t = cvg_now_ns();
+    int rc;
+
+    rc = c->hv->ops->logdirty_op(c->hv, c->domid, CVG_LOGDIRTY_CLEAN, c->bitmap,
+                                 c->p2m_size, mode, &ls, err);
+    if (rc)
+        return rc;
+    *dirty = bitmap_count(c);
+    /* Rate over the pass that just ended: distinct pages it dirtied. */
+    if (c->st.now_ms) {
+        uint64_t pass_ms = elapsed_ms(c) - c->st.now_ms;
+
+        if (pass_ms)
+            c->st.dirty_rate_pps = *dirty * 1000 / pass_ms;
+    }
+    c->st.dirty_pages = *dirty;
+    say(c, CVG_LOG_DEBUG, -1, "pass %u: %" PRIu64 " pages dirty (CLEAN took %" PRIu64 " us)",
+        c->st.pass, *dirty, (cvg_now_ns() - t) / 1000);
+    return 0;
+}
+
+static struct cvg_stop_verdict decide(struct save_ctx *c)
+{
+    struct cvg_stop_verdict v;
+
+    publish(c);
+    if (c->policy == CVG_POLICY_XEN_DEFAULT)
+        v = cvg_stop_rule_xen_default(&c->st);
+    else
+        v = cvg_stop_rule(&c->stop, &c->st);
+    if (v.expected_downtime_ms == UINT64_MAX)
+        say(c, CVG_LOG_INFO, -1, "pass %u: %" PRIu64 " pages dirty, rate unknown: %s (%s)",
+            c->st.pass, c->st.dirty_pages, cvg_decision_name(v.decision), v.reason);
+    else
+        say(c, CVG_LOG_INFO, -1, "pass %u: %" PRIu64 " pages dirty, %" PRIu64
+            " MiB/s, expected downtime %" PRIu64 " ms: %s (%s)", c->st.pass,
+            c->st.dirty_pages, c->st.bandwidth_bps >> 20, v.expected_downtime_ms,
+            cvg_decision_name(v.decision), v.reason);
+    return v;
+}
+
+static int setup(struct save_ctx *c, struct cvg_err *err)
+{
+    const struct cvg_tunables *t = c->p->tun;
+    struct cvg_dominfo info;
+    int rc;
+
+    rc = c->hv->ops->dominfo(c->hv, c->domid, &info, err);
+    if (rc)
+        return rc;
+    if (!info.hvm)
+        return cvg_fail(err, -EOPNOTSUPP, "domain %u is PV: only HVM/PVH guests are "
+                        "saved here (PV goes to the stock helper)", c->domid);
+    if (info.shutdown || info.dying)
+        return cvg_fail(err, -EINVAL, "domain %u is %s", c->domid,
+                        info.dying ? "dying" : "shut down");
+    c->p2m_size = info.p2m_size;
+    if (!c->p2m_size || c->p2m_size > XCS_PFN_LIMIT)
+        return cvg_fail(err, -EINVAL, "domain %u: p2m size %" PRIu64 " out of range",
+                        c->domid, c->p2m_size);
+    c->st.memory_bytes = info.nr_pages * CVG_PAGE_SIZE;
+    c->st.guest_paused = info.paused;
+
+    c->policy = cvg_tun_policy(t);
+    if (c->policy == CVG_POLICY_AUTO_CONVERGE || c->policy == CVG_POLICY_DIRTY_LIMIT)
+        return cvg_fail(err, -EOPNOTSUPP, "policy %s is not available in this build "
+                        "(use converge or xen-default)", cvg_policy_name(c->policy));
+    c->stop.downtime_limit_ms = cvg_tun_downtime_limit_ms(t);
+    c->stop.bandwidth_cap_bps = (uint64_t)cvg_tun_bandwidth_mib_s(t) << 20;
+    c->stop.max_time_ms = cvg_tun_max_time_s(t) * 1000u;
+    c->stop.max_passes = cvg_tun_max_passes(t);
+    c->stop.on_limit = cvg_tun_on_timeout(t) == CVG_ON_TIMEOUT_SWITCHOVER ?
+                       CVG_ON_LIMIT_SWITCHOVER : CVG_ON_LIMIT_ABORT;
+
+    c->bitmap_words = (size_t)((c->p2m_size + BITS_PER_WORD - 1) / BITS_PER_WORD);
+    c->bitmap = calloc(c->bitmap_words, sizeof(unsigned long));
+    c->scratch = malloc(sizeof(*c->scratch));
+    if (!c->bitmap || !c->scratch)
+        return cvg_fail(err, -ENOMEM, "out of memory for a %" PRIu64 "-page bitmap",
+                        c->p2m_size);
+    return 0;
+}
+
+static int write_headers(struct save_ctx *c, struct cvg_err *err)
+{
+    const struct xcs_dhdr dh = { XCS_DOM_X86_HVM, XCS_PAGE_SHIFT, 4, 17 };
+    int rc;
+
+    rc = xcs_write_ihdr(&c->sink, XCS_VERSION, err);
+    if (!rc)
+        rc = xcs_write_dhdr(&c->sink, &dh, err);
+    /* No CPUID/MSR policy records yet: a 4.17 receiver then regenerates a
+     * policy (static_data_done with the MISSING bits), as for 4.13 streams. */
+    if (!rc)
+        rc = xcs_write_empty(&c->sink, XCS_REC_STATIC_DATA_END, err);
+    return rc;
+}
+
+static int switch_qemu(struct save_ctx *c, bool on, struct cvg_err *err)
+{
+    int r;
+
+    if (!c->ops->switch_qemu_logdirty)
+        return 0;
+    r = c->ops->switch_qemu_logdirty(c->ops->opaque, c->domid, on);
+    if (r)
+        return cvg_fail(err, -EIO, "domain %u: libxl could not switch qemu's log-dirty %s",
+                        c->domid, on ? "on" : "off");
+    c->qemu_logdirty_on = on;
+    return 0;
+}
+
+static int suspend_guest(struct save_ctx *c, struct cvg_err *err)
+{
+    struct cvg_dominfo info;
+    int rc;
+
+    if (!c->ops->suspend || c->ops->suspend(c->ops->opaque) != 0)
+        return cvg_fail(err, -ETIMEDOUT, "domain %u: suspend failed (the guest did not "
+                        "respond to the suspend request)", c->domid);
+    c->suspended = true;
+    rc = c->hv->ops->dominfo(c->hv, c->domid, &info, err);
+    if (rc)
+        return rc;
+    /* Like libxc: a suspend that did not really stop the guest would send
+     * a stale image. */
+    if (!(info.shutdown && info.shutdown_reason == 2 /* SHUTDOWN_suspend */) &&
+        !info.paused)
+        return cvg_fail(err, -EINVAL, "domain %u: not suspended after the suspend "
+                        "callback", c->domid);
+    return 0;
+}
+
+static int live_phase(struct save_ctx *c, struct cvg_err *err)
+{
+    struct cvg_stop_verdict v;
+    uint64_t dirty;
+    int rc;
+
+    rc = c->hv->ops->logdirty_enable(c->hv, c->domid, err);
+    if (rc)
+        return rc;
+    c->logdirty_on = true;
+    rc = send_all(c, err);
+    for (;;) {
+        if (rc)
+            return rc;
+        rc = clean(c, 0, &dirty, err);
+        if (rc)
+            return rc;
+        v = decide(c);
+        c->res->last_decision = v.decision;
+        if (v.decision != CVG_CONTINUE)
+            break;
+        c->st.pass++;
+        rc = send_dirty(c, dirty, err);
+    }
+    if (v.decision == CVG_ABORT) {
+        c->res->aborted = true;
+        return cvg_fail(err, -ECANCELED, "domain %u: migration aborted after %u passes: "
+                        "%s (expected downtime %" PRIu64 " ms, limit %u ms); the guest "
+                        "keeps running here", c->domid, c->st.pass + 1, v.reason,
+                        v.expected_downtime_ms, c->stop.downtime_limit_ms);
+    }
+    c->res->converged = !v.forced;
+    return 0;
+}
+
+static int final_phase(struct save_ctx *c, bool live, struct cvg_err *err)
+{
+    uint64_t t_suspend = cvg_now_ns(), dirty, before;
+    int rc;
+
+    rc = suspend_guest(c, err);
+    if (rc)
+        return rc;
+    c->st.pass++;
+    before = c->st.pages_sent;
+    if (live) {
+        rc = clean(c, CVG_LOGDIRTY_FINAL, &dirty, err);
+        if (!rc)
+            rc = send_dirty(c, dirty, err);
+    } else {
+        rc = send_all(c, err);
+    }
+    if (!rc)
+        rc = cvg_hvm_state_send(c->hv, c->domid, &c->sink, err);
+    if (!rc)
+        rc = xcs_write_empty(&c->sink, XCS_REC_END, err);
+    if (rc)
+        return rc;
+    c->res->final_pages = c->st.pages_sent - before;
+    c->res->downtime_ms = (cvg_now_ns() - t_suspend) / 1000000ull;
+    return 0;
+}
+
+int cvg_save(struct cvg_hv *hv, const struct cvg_save_params *p,
+             const struct cvg_save_ops *ops, int io_fd,
+             struct cvg_save_result *res, struct cvg_err *err)
+{
+    struct save_ctx *c = calloc(1, sizeof(*c));
+    struct cvg_err cleanup_err = { 0 };
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    if (!c)
+        return cvg_fail(err, -ENOMEM, "out of memory");
+    c->hv = hv;
+    c->p = p;
+    c->ops = ops;
+    c->domid = p->domid;
+    c->res = res;
+    c->t0_ns = cvg_now_ns();
+    cvg_sink_init_fd(&c->sink, io_fd);
+    cvg_bw_init(&c->bw, SAVE_BW_WINDOW_MS);
+    cvg_bw_add(&c->bw, 0, 0);
+
+    say(c, CVG_LOG_INFO, -1, "Saving domain %u, type x86 HVM (%s)", c->domid,
+        p->live ? "live" : "not live");
+    rc = setup(c, err);
+    if (rc)
+        goto out;
+    cvg_ratelimit_init(&c->rl, c->stop.bandwidth_cap_bps, cvg_now_ns());
+    rc = switch_qemu(c, true, err);
+    if (!rc)
+        rc = write_headers(c, err);
+    if (!rc && p->live)
+        rc = live_phase(c, err);
+    if (!rc)
+        rc = final_phase(c, p->live, err);
+out:
+    /* Every path: log-dirty off, ours and qemu's; a failure here matters
+     * less than the one that brought us here, but is still reported. */
+    if (c->logdirty_on &&
+        hv->ops->logdirty_disable(hv, c->domid, &cleanup_err))
+        say(c, CVG_LOG_ERROR, -1, "%s", cleanup_err.msg);
+    if (c->qemu_logdirty_on && switch_qemu(c, false, &cleanup_err))
+        say(c, CVG_LOG_ERROR, -1, "%s", cleanup_err.msg);
+    if (!rc && cleanup_err.code)
+        rc = cvg_fail(err, cleanup_err.code, "%s", cleanup_err.msg);
+    publish(c);
+    res->iterations = c->st.pass + 1;
+    res->bytes_sent = c->st.bytes_sent;
+    res->pages_sent = c->st.pages_sent;
+    res->total_time_ms = elapsed_ms(c);
+    res->last = c->st;
+    free(c->bitmap);
+    free(c->scratch);
+    free(c);
+    return rc;
+}
