@@ -1,3 +1,13 @@
+# --- libxc stream v3 codec and xen-converge records (wire-xc area) ---------
+libcvg_la_SOURCES += \
+	src/wire/xc_stream.h \
+	src/wire/xc_records.c \
+	src/wire/xc_stream_read.c \
+	src/wire/xc_stream_write.c \
+	src/wire/cvg_records.h \
+	src/wire/cvg_records.c
+# --- end of the wire-xc block ----------------------------------------------
+
 # wire layer: filled in as the layer grows
 
 # --- wire-xl: libxl stream v2, xl save header, xl migrate strings, helper IPC
