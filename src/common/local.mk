@@ -1,4 +1,5 @@
 libcvg_la_SOURCES += \
 	src/common/err.c src/common/err.h \
 	src/common/io.c src/common/io.h \
-	src/common/bytes.h
+	src/common/bytes.h \
+	src/common/json.c src/common/json.h

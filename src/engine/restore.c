@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Restore of an HVM/PVH libxc stream into a domain libxl created (empty,
+ * paused).  Reads exactly through the libxc END and nothing more (libxl
+ * reads its own records after it from the same fd).
+ *
+ * As stock 4.17 restore: pages are populated on first sight and copied in
+ * straight from the stream into the mapped frame; TSC info and params are
+ * applied when they arrive, except the HVM context, which is buffered and
+ * applied at END after the event-channel params (the 4.17 sender emits
+ * HVM_CONTEXT before HVM_PARAMS).  Every pfn must lie inside the domain.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "engine/clock.h"
+#include "engine/engine.h"
+#include "engine/hvm_state.h"
+#include "wire/cvg_records.h"
+#include "wire/xc_stream.h"
+
+#define BITS_PER_WORD (8 * sizeof(unsigned long))
+
+struct restore_ctx {
+    struct cvg_hv *hv;
+    const struct cvg_restore_params *p;
+    const struct cvg_restore_ops *ops;
+    struct cvg_restore_result *res;
+    struct cvg_src src;
+    struct xcs_reader rd;
+    uint64_t p2m_size;
+    unsigned long *populated;
+    uint64_t to_populate[XCS_MAX_BATCH];
+    uint8_t *hvm_context;
+    size_t hvm_context_len;
+    bool seen_cpuid, seen_msr;
+    uint64_t t0_ns;
+};
+
+static void say(struct restore_ctx *c, enum cvg_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void say(struct restore_ctx *c, enum cvg_log_level lvl, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+
+    if (!c->ops->log)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    c->ops->log(c->ops->opaque, lvl, -1, text);
+}
+
+static bool test_and_set(unsigned long *bm, uint64_t pfn)
+{
+    unsigned long bit = 1ul << (pfn % BITS_PER_WORD);
+    bool was = bm[pfn / BITS_PER_WORD] & bit;
+
+    bm[pfn / BITS_PER_WORD] |= bit;
+    return was;
+}
+
+static int page_data(struct restore_ctx *c, const struct xcs_rec *rec, struct cvg_err *err)
+{
+    struct cvg_hv_mapping map = { 0 };
+    uint64_t data_pfns[XCS_MAX_BATCH];
+    uint32_t n = 0, ndata = 0, i;
+    int rc = 0;
+
+    for (i = 0; i < rec->count; i++) {
+        if (!xcs_page_type_has_data(rec->types[i]))
+            continue;
+        data_pfns[ndata++] = rec->pfns[i];
+        if (!test_and_set(c->populated, rec->pfns[i]))
+            c->to_populate[n++] = rec->pfns[i];
+    }
+    if (n) {
+        rc = c->hv->ops->populate(c->hv, c->p->domid, n, c->to_populate, err);
+        if (rc)
+            goto out;
+    }
+    if (!ndata)
+        goto out;
+    rc = c->hv->ops->map(c->hv, c->p->domid, PROT_READ | PROT_WRITE, ndata, data_pfns,
+                         &map, err);
+    if (rc)
+        goto out;
+    for (i = 0; i < ndata; i++) {
+        uint64_t pfn;
+
+        if (!map.pages[i] || (map.errs && map.errs[i])) {
+            rc = xcs_rec_fail(rec, err, -EFAULT, "cannot map pfn %#" PRIx64
+                              " of domain %u", data_pfns[i], c->p->domid);
+            goto out;
+        }
+        rc = xcs_read_page(&c->rd, map.pages[i], &pfn, err);
+        if (rc)
+            goto out;
+    }
+    c->res->pages_applied += ndata;
+out:
+    if (map.pages)
+        c->hv->ops->unmap(c->hv, &map);
+    return rc;
+}
+
+static int hvm_params(struct restore_ctx *c, const struct xcs_rec *rec, struct cvg_err *err)
+{
+    struct xcs_hvm_params *hp = malloc(sizeof(*hp));
+    int rc;
+
+    if (!hp)
+        return cvg_fail(err, -ENOMEM, "out of memory");
+    rc = xcs_decode_hvm_params(rec, hp, err);
+    for (uint32_t i = 0; !rc && i < hp->count; i++) {
+        uint64_t idx = hp->param[i].index, v = hp->param[i].value;
+
+        switch (idx) {
+        case CVG_HVM_PARAM_PAE_ENABLED:
+            continue;           /* dropped by 4.17 restore too */
+        case CVG_HVM_PARAM_STORE_PFN:
+            c->res->store_gfn = v;
+            break;
+        case CVG_HVM_PARAM_CONSOLE_PFN:
+            c->res->console_gfn = v;
+            break;
+        default:
+            break;
+        }
+        if (idx > UINT32_MAX) {
+            rc = xcs_rec_fail(rec, err, -EINVAL, "param index %#" PRIx64 " out of range", idx);
+            break;
+        }
+        rc = c->hv->ops->hvm_param_set(c->hv, c->p->domid, (uint32_t)idx, v, err);
+    }
+    free(hp);
+    return rc;
+}
+
+static int on_record(struct restore_ctx *c, const struct xcs_rec *rec, struct cvg_err *err)
+{
+    struct xcs_tsc_info tsc;
+    int rc = 0;
+
+    if (rec->static_data_end_inferred || rec->type == XCS_REC_STATIC_DATA_END) {
+        unsigned missing = (c->seen_cpuid ? 0 : 1u) | (c->seen_msr ? 0 : 2u);
+
+        if (c->ops->static_data_done && c->ops->static_data_done(c->ops->opaque, missing))
+            return cvg_fail(err, -EIO, "libxl refused static_data_done(missing=%u)", missing);
+    }
+    switch (rec->type) {
+    case XCS_REC_PAGE_DATA:
+        return page_data(c, rec, err);
+    case XCS_REC_X86_CPUID_POLICY:
+        /* Applying a CPU policy needs libxenguest's xc_cpu_policy_*; until the
+         * port has it, report it missing so libxl regenerates one. */
+        say(c, CVG_LOG_WARN, "CPUID policy in the stream not applied: libxl regenerates one");
+        return 0;
+    case XCS_REC_X86_MSR_POLICY:
+        say(c, CVG_LOG_WARN, "MSR policy in the stream not applied: libxl regenerates one");
+        return 0;
+    case XCS_REC_X86_TSC_INFO:
+        rc = xcs_decode_tsc_info(rec, &tsc, err);
+        if (!rc)
+            rc = c->hv->ops->tsc_info_set(c->hv, c->p->domid, tsc.mode, tsc.nsec, tsc.khz,
+                                          tsc.incarnation, err);
+        return rc;
+    case XCS_REC_HVM_CONTEXT:
+        free(c->hvm_context);
+        c->hvm_context = malloc(rec->length);
+        if (!c->hvm_context)
+            return cvg_fail(err, -ENOMEM, "out of memory for the HVM context");
+        memcpy(c->hvm_context, rec->body, rec->length);
+        c->hvm_context_len = rec->length;
+        return 0;
+    case XCS_REC_HVM_PARAMS:
+        return hvm_params(c, rec, err);
+    case XCS_REC_STATIC_DATA_END:
+    case XCS_REC_END:
+        return 0;
+    default:
+        if (rec->skipped) {
+            c->res->optional_skipped++;
+            say(c, CVG_LOG_DETAIL, "skipped optional record %#x (%u bytes) at offset %"
+                PRIu64, rec->type, rec->length, rec->offset);
+            return 0;
+        }
+        if (cvg_rec_in_range(rec->type))
+            return 0;           /* ours: the back channel acts on them */
+        return xcs_rec_fail(rec, err, -EOPNOTSUPP, "not expected in an HVM restore");
+    }
+}
+
+static int finish(struct restore_ctx *c, struct cvg_err *err)
+{
+    int rc;
+
+    if (!c->hvm_context)
+        return cvg_fail(err, -EINVAL, "stream ended without HVM_CONTEXT: the CPU state "
+                        "of domain %u would be undefined", c->p->domid);
+    rc = c->hv->ops->hvm_param_set(c->hv, c->p->domid, CVG_HVM_PARAM_STORE_EVTCHN,
+                                   c->p->store_evtchn, err);
+    if (!rc)
+        rc = c->hv->ops->hvm_param_set(c->hv, c->p->domid, CVG_HVM_PARAM_CONSOLE_EVTCHN,
+                                       c->p->console_evtchn, err);
+    if (!rc)
+        rc = c->hv->ops->hvm_context_set(c->hv, c->p->domid, c->hvm_context,
+                                         c->hvm_context_len, err);
+    return rc;
+}
+
+int cvg_restore(struct cvg_hv *hv, const struct cvg_restore_params *p,
+                const struct cvg_restore_ops *ops, int io_fd,
+                struct cvg_restore_result *res, struct cvg_err *err)
+{
+    struct restore_ctx *c = calloc(1, sizeof(*c));
+    struct xcs_reader_cfg cfg = { 0 };
+    struct cvg_dominfo info;
+    struct xcs_rec rec;
+    bool reader = false;
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    if (!c)
+        return cvg_fail(err, -ENOMEM, "out of memory");
+    c->hv = hv;
+    c->p = p;
+    c->ops = ops;
+    c->res = res;
+    c->t0_ns = cvg_now_ns();
+    cvg_src_init_fd(&c->src, io_fd);
+
+    rc = hv->ops->dominfo(hv, p->domid, &info, err);
+    if (rc)
+        goto out;
+    if (!info.hvm) {
+        rc = cvg_fail(err, -EOPNOTSUPP, "domain %u is PV: restored by the stock helper",
+                      p->domid);
+        goto out;
+    }
+    c->p2m_size = info.p2m_size;
+    c->populated = calloc((c->p2m_size + BITS_PER_WORD - 1) / BITS_PER_WORD,
+                          sizeof(unsigned long));
+    if (!c->populated) {
+        rc = cvg_fail(err, -ENOMEM, "out of memory for a %" PRIu64 "-page bitmap",
+                      c->p2m_size);
+        goto out;
+    }
+    cfg.max_pfn = c->p2m_size;
+    cfg.expect_dom_type = XCS_DOM_X86_HVM;
+    cfg.checkpointed = p->checkpointed;
+    rc = xcs_reader_init(&c->rd, &c->src, &cfg, err);
+    if (rc)
+        goto out;
+    reader = true;
+    rc = xcs_read_headers(&c->rd, err);
+    if (rc)
+        goto out;
+    say(c, CVG_LOG_INFO, "Found %s domain from Xen %u.%u",
+        xcs_dom_type_name(c->rd.dhdr.type), c->rd.dhdr.xen_major, c->rd.dhdr.xen_minor);
+    do {
+        rc = xcs_read_record(&c->rd, &rec, err);
+        if (!rc) {
+            if (rec.type == XCS_REC_X86_CPUID_POLICY)
+                c->seen_cpuid = true;
+            if (rec.type == XCS_REC_X86_MSR_POLICY)
+                c->seen_msr = true;
+            rc = on_record(c, &rec, err);
+        }
+    } while (!rc && rec.type != XCS_REC_END);
+    if (!rc)
+        rc = finish(c, err);
+    if (!rc) {
+        uint64_t ms = (cvg_now_ns() - c->t0_ns) / 1000000ull;
+
+        res->bytes_read = c->src.off;
+        res->apply_rate_bps = ms ? c->src.off * 1000 / ms : 0;
+        say(c, CVG_LOG_INFO, "Restore successful: %" PRIu64 " pages applied", res->pages_applied);
+    }
+out:
+    if (reader)
+        xcs_reader_free(&c->rd);
+    free(c->populated);
+    free(c->hvm_context);
+    free(c);
+    return rc;
+}
