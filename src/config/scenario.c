@@ -442,6 +442,10 @@ int cvg_scenario_parse(const char *text, size_t len, const char *source,
     if (!rc)
         rc = check_phases(cfg, sc, err);
 out:
+    /* Every refusal must say why, even one we did not foresee. */
+    if (rc && err && !err->code)
+        cvg_fail(err, rc, "%s: cannot read the scenario: %s", source,
+                 strerror(-rc));
     if (rc)
         cvg_scenario_free(sc);
     cvg_xlcfg_free(cfg);

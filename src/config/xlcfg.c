@@ -207,9 +207,10 @@ static int parse_error(struct cvg_xlcfg *cfg, int xrc, struct cvg_err *err)
 }
 
 static bool is_ident_start(char c) { return c >= 'a' && c <= 'z'; }
+/* libxlutil 4.17's IDENT is [a-z][._0-9a-z]*: dots included. */
 static bool is_ident(char c)
 {
-    return is_ident_start(c) || (c >= '0' && c <= '9') || c == '_';
+    return is_ident_start(c) || (c >= '0' && c <= '9') || c == '_' || c == '.';
 }
 
 /*

@@ -209,6 +209,9 @@ START_TEST(test_unknown_key_refused)
                    "did you mean `memory'");
     expect_refused(cfg_with(NULL, "colour = \"blue\""), "t.cfg:8: unknown key `colour'",
                    NULL);
+    /* libxlutil 4.17 takes dots inside keys: "bandwidth." is another key. */
+    expect_refused(cfg_with("bandwidth", "bandwidth. = 500"), "unknown key `bandwidth.'",
+                   "did you mean `bandwidth'");
 }
 END_TEST
 
