@@ -204,12 +204,21 @@ int xcs_decode_vcpu(const struct xcs_rec *rec, unsigned guest_width,
     if (blob) {
         switch (rec->type) {
         case XCS_REC_X86_PV_VCPU_BASIC:
-            if (!((guest_width != 4 && blob == XCS_VCPU_BASIC_64_SIZE) ||
-                  (guest_width != 8 && blob == XCS_VCPU_BASIC_32_SIZE)))
+            if (guest_width == 8 || guest_width == 4) {
+                uint32_t want = guest_width == 8 ? XCS_VCPU_BASIC_64_SIZE
+                                                 : XCS_VCPU_BASIC_32_SIZE;
+
+                if (blob != want)
+                    return xcs_rec_fail(rec, err, -EINVAL,
+                                        "context of %u bytes, expected %u for a "
+                                        "%u-bit guest", blob, want, guest_width * 8);
+            } else if (blob != XCS_VCPU_BASIC_64_SIZE &&
+                       blob != XCS_VCPU_BASIC_32_SIZE) {
                 return xcs_rec_fail(rec, err, -EINVAL,
                                     "context of %u bytes, expected %u (64-bit) "
                                     "or %u (32-bit guest)", blob,
                                     XCS_VCPU_BASIC_64_SIZE, XCS_VCPU_BASIC_32_SIZE);
+            }
             break;
         case XCS_REC_X86_PV_VCPU_EXTENDED:
             if (blob > XCS_VCPU_EXTENDED_MAX)

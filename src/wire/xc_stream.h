@@ -187,7 +187,12 @@ const char *xcs_dom_type_name(uint32_t type);
 struct xcs_rec {
     uint32_t type;
     uint32_t length;            /* body length, without padding */
-    uint64_t offset;            /* stream offset of the record header */
+    /*
+     * Offset of the record header, counted by the cvg_src (from the image
+     * header when the source was fresh; set src->off first to count from
+     * somewhere else, e.g. the start of the libxl stream).
+     */
+    uint64_t offset;
 
     /*
      * Every record but PAGE_DATA: the body (length bytes) in a buffer the

@@ -443,7 +443,7 @@ START_TEST(test_pv_order)
     }
     o = run_sink(&s, NULL);
     expect_refused(o, -EINVAL, "X86_PV_VCPU_BASIC (0x00000004) at offset 88",
-                   "context of 2800 bytes, expected 5168");
+                   "context of 2800 bytes, expected 5168 for a 64-bit guest");
 
     cvg_sink_init_mem(&s);
     hdrs(&s, 3, PV);
