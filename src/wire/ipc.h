@@ -117,7 +117,10 @@ bool cvg_ipc_cbflags_has(unsigned cbflags, unsigned num);
 /* Refuses bits that are no callback of this role (bad argv, or a newer libxl). */
 int cvg_ipc_cbflags_check(enum cvg_ipc_role role, unsigned cbflags,
                           struct cvg_err *err);
-/* "suspend|switch_qemu_logdirty", "none", unknown bits as "0x..."; snprintf-like. */
+/*
+ * Names the bits: "suspend|switch_qemu_logdirty", "none", unknown bits as
+ * "0x...".  snprintf-like (returns the length wanted); buf must not be NULL.
+ */
 int cvg_ipc_cbflags_str(unsigned cbflags, char *buf, size_t size);
 
 /*
@@ -173,6 +176,9 @@ int cvg_ipc_read_reply(struct cvg_src *in, const char *what, int *reply,
  * A helper's end of the channel.  It refuses what libxl could not take:
  * a message of the other role, an unregistered callback, complete from a
  * restore helper before restore_results, anything but log after complete.
+ * A restore helper sends restore_results even when the restore failed
+ * (zero gfns), as the stock one does, so that libxl reports complete's
+ * retval/errnoval instead of "exited without providing results".
  * Not thread-safe: one caller at a time (frames must not interleave).
  */
 struct cvg_ipc_helper {

@@ -235,7 +235,10 @@ static int check_send(const struct cvg_ipc_helper *h, unsigned num,
         return cvg_fail(err, -EPROTO, "%s sent after complete", name);
     if (num == CVG_IPC_COMPLETE && h->role == CVG_IPC_RESTORE && !h->sent_results)
         return cvg_fail(err, -EPROTO,
-                        "a restore helper must send restore_results before complete");
+                        "a restore helper must send restore_results before complete "
+                        "(after a failed restore too, with zero gfns, as the stock "
+                        "helper does: else libxl reports only \"exited without "
+                        "providing results\")");
     return 0;
 }
 

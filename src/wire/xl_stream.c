@@ -9,7 +9,7 @@
 #include "common/bytes.h"
 #include "wire/xl_stream.h"
 
-/* First allocation of a growing read buffer, and its growth step limit. */
+/* First allocation of a growing read buffer; it doubles from there. */
 #define READ_ALLOC_FIRST    (64u << 10)
 
 static const char *const rec_names[CVG_XL_REC_NR] = {
