@@ -1,8 +1,8 @@
 # hv layer: filled in as the layer grows
 
 # --- sim back end (converge-simd client) and the sim-only extras ---
-# hv.c (cvg_hv_open/close: picks sim or xen) joins once hv/xen.c links.
-libcvg_la_SOURCES += src/hv/sim.c src/hv/sim_client.h src/hv/hv.h
+# hv.c: cvg_hv_open/close, sim when $XENCONVERGE_SIM names a socket, else xen.
+libcvg_la_SOURCES += src/hv/hv.c src/hv/sim.c src/hv/sim_client.h src/hv/hv.h
 # --- end sim back end ---
 
 # --- xen back end (libxenctrl + libxenforeignmemory) ---
