@@ -607,6 +607,11 @@ static int finish_pages(struct xcs_reader *r, struct cvg_err *err)
         r->state = XCS_RS_RECORDS;
         return 0;
     }
+    if (r->src->off > end)
+        return cvg_fail(err, -EPROTO, "PAGE_DATA (0x%08x) at offset %llu: %llu "
+                        "bytes were read past its last page",
+                        XCS_REC_PAGE_DATA, (unsigned long long)r->rec_offset,
+                        (unsigned long long)(r->src->off - end));
     return cvg_fail(err, -EPROTO, "PAGE_DATA (0x%08x) at offset %llu: %llu "
                     "bytes of its pages were not read before the next record",
                     XCS_REC_PAGE_DATA, (unsigned long long)r->rec_offset,

@@ -629,6 +629,20 @@ START_TEST(test_pages_must_be_consumed)
     ck_assert_int_eq(xcs_read_record(&r, &rec0, &err), 0);
     ck_assert_uint_eq(rec0.type, XCS_REC_END);
     xcs_reader_free(&r);
+
+    /* A caller that reads past the last page is told so. */
+    cvg_err_clear(&err);
+    cvg_src_init_mem(&src, s.buf, s.len);
+    ck_assert_int_eq(xcs_reader_init(&r, &src, NULL, &err), 0);
+    ck_assert_int_eq(xcs_read_headers(&r, &err), 0);
+    ck_assert_int_eq(xcs_read_record(&r, &rec0, &err), 0);
+    ck_assert_int_eq(xcs_read_record(&r, &rec0, &err), 0);
+    ck_assert_int_eq(cvg_src_read(&src, buf, PAGE, "page", &err), 0);
+    ck_assert_int_eq(cvg_src_read(&src, buf, PAGE, "page", &err), 0);
+    ck_assert_int_eq(cvg_src_read(&src, buf, 8, "too far", &err), 0);
+    ck_assert_int_eq(xcs_read_record(&r, &rec0, &err), -EPROTO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "8 bytes were read past its last page"));
+    xcs_reader_free(&r);
     cvg_sink_free(&s);
 }
 END_TEST

@@ -17,3 +17,9 @@ UNIT_PROGS += tests/unit/check_cvg_records
 tests_unit_check_cvg_records_SOURCES = tests/unit/check_cvg_records.c
 tests_unit_check_cvg_records_CFLAGS = $(unit_cflags)
 tests_unit_check_cvg_records_LDADD = $(unit_ldadd)
+
+# our hard-coded Xen numbers against the installed Xen 4.17 public headers
+UNIT_PROGS += tests/unit/check_xc_xen_abi
+tests_unit_check_xc_xen_abi_SOURCES = tests/unit/check_xc_xen_abi.c
+tests_unit_check_xc_xen_abi_CFLAGS = $(unit_cflags)
+tests_unit_check_xc_xen_abi_LDADD = $(unit_ldadd)
