@@ -19,5 +19,7 @@ extern const struct cvg_cmd cvg_cmds[];
 int cvg_cmd_help(int argc, char **argv);
 int cvg_cmd_stream_dump(int argc, char **argv);
 int cvg_cmd_sim(int argc, char **argv);
+int cvg_cmd_sim_migrate(int argc, char **argv);
+int cvg_cmd_demo(int argc, char **argv);
 
 #endif

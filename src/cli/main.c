@@ -13,6 +13,10 @@ const struct cvg_cmd cvg_cmds[] = {
       "Decode a saved image or migration stream and list its records" },
     { "sim", cvg_cmd_sim, "create|list|info|destroy|pause|unpause [ARGS]",
       "Manage the domains of the simulated hypervisor (converge-simd)" },
+    { "sim-migrate", cvg_cmd_sim_migrate, "SCENARIO [--policy P] [--json REPORT] [-v]",
+      "Migrate a simulated guest through the real helpers and a real socket" },
+    { "demo", cvg_cmd_demo, "",
+      "Show a busy guest migrating under the stock rule and under ours" },
     { NULL, NULL, NULL, NULL },
 };
 

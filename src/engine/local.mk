@@ -4,4 +4,5 @@ libcvg_la_SOURCES += \
 	src/engine/ratelimit.c src/engine/ratelimit.h \
 	src/engine/hvm_state.c src/engine/hvm_state.h \
 	src/engine/save.c src/engine/restore.c \
-	src/engine/digest.c src/engine/digest.h
+	src/engine/digest.c src/engine/digest.h \
+	src/engine/status.c src/engine/status.h

@@ -47,7 +47,8 @@ struct save_ctx {
     struct xcs_page_scratch *scratch;
 
     uint64_t p2m_size;
-    unsigned long *bitmap;
+    unsigned long *bitmap;      /* the dirty set the next pass sends */
+    unsigned long *final_bm;    /* the FINAL CLEAN, merged into bitmap */
     size_t bitmap_words;
 
     /* batch under construction */
@@ -65,6 +66,7 @@ struct save_ctx {
     struct cvg_mig_stats st;
     struct cvg_save_result *res;
     char doing[48];
+    uint64_t pass_start_ms;     /* dirty rate = pages dirtied over the pass */
 
     bool logdirty_on, qemu_logdirty_on, suspended;
 };
@@ -179,6 +181,7 @@ static int queue_pfn(struct save_ctx *c, uint64_t pfn, struct cvg_err *err)
 
 static void begin_pass(struct save_ctx *c, uint64_t pages)
 {
+    c->pass_start_ms = elapsed_ms(c);
     snprintf(c->doing, sizeof(c->doing), "Frames iteration %u", c->st.pass);
     c->st.pass_pages_total = pages;
     c->st.pass_pages_sent = 0;
@@ -226,22 +229,30 @@ static uint64_t bitmap_count(const struct save_ctx *c)
     return n;
 }
 
-/* CLEAN into the bitmap; sizes the next pass. */
+/*
+ * CLEAN into the bitmap; sizes the next pass.  The final CLEAN is merged
+ * into the set the stop decision was taken on, which is still unsent.
+ */
 static int clean(struct save_ctx *c, unsigned mode, uint64_t *dirty,
                  struct cvg_err *err)
 {
     struct cvg_logdirty_stats ls = { 0 };
     uint64_t t = cvg_now_ns();
+    bool merge = mode & CVG_LOGDIRTY_FINAL;
     int rc;
 
-    rc = c->hv->ops->logdirty_op(c->hv, c->domid, CVG_LOGDIRTY_CLEAN, c->bitmap,
+    rc = c->hv->ops->logdirty_op(c->hv, c->domid, CVG_LOGDIRTY_CLEAN,
+                                 merge ? c->final_bm : c->bitmap,
                                  c->p2m_size, mode, &ls, err);
     if (rc)
         return rc;
+    if (merge)
+        for (size_t w = 0; w < c->bitmap_words; w++)
+            c->bitmap[w] |= c->final_bm[w];
     *dirty = bitmap_count(c);
     /* Rate over the pass that just ended: distinct pages it dirtied. */
-    if (c->st.now_ms) {
-        uint64_t pass_ms = elapsed_ms(c) - c->st.now_ms;
+    {
+        uint64_t pass_ms = elapsed_ms(c) - c->pass_start_ms;
 
         if (pass_ms)
             c->st.dirty_rate_pps = *dirty * 1000 / pass_ms;
@@ -307,8 +318,9 @@ static int setup(struct save_ctx *c, struct cvg_err *err)
 
     c->bitmap_words = (size_t)((c->p2m_size + BITS_PER_WORD - 1) / BITS_PER_WORD);
     c->bitmap = calloc(c->bitmap_words, sizeof(unsigned long));
+    c->final_bm = calloc(c->bitmap_words, sizeof(unsigned long));
     c->scratch = malloc(sizeof(*c->scratch));
-    if (!c->bitmap || !c->scratch)
+    if (!c->bitmap || !c->final_bm || !c->scratch)
         return cvg_fail(err, -ENOMEM, "out of memory for a %" PRIu64 "-page bitmap",
                         c->p2m_size);
     return 0;
@@ -357,7 +369,7 @@ static int suspend_guest(struct save_ctx *c, struct cvg_err *err)
         return rc;
     /* Like libxc: a suspend that did not really stop the guest would send
      * a stale image. */
-    if (!(info.shutdown && info.shutdown_reason == 2 /* SHUTDOWN_suspend */) &&
+    if (!(info.shutdown && info.shutdown_reason == CVG_SHUTDOWN_SUSPEND) &&
         !info.paused)
         return cvg_fail(err, -EINVAL, "domain %u: not suspended after the suspend "
                         "callback", c->domid);
@@ -478,6 +490,7 @@ out:
     res->total_time_ms = elapsed_ms(c);
     res->last = c->st;
     free(c->bitmap);
+    free(c->final_bm);
     free(c->scratch);
     free(c);
     return rc;

@@ -29,6 +29,9 @@
 #define CVG_PAGE_SHIFT 12
 #define CVG_PAGE_SIZE  (1u << CVG_PAGE_SHIFT)
 
+/* Xen's SHUTDOWN_suspend (public/sched.h): what a suspended guest reports. */
+#define CVG_SHUTDOWN_SUSPEND 2u
+
 /* Scheduler ids, numerically Xen's XEN_SCHEDULER_* values. */
 enum cvg_sched_id {
     CVG_SCHED_CREDIT = 5,
@@ -52,7 +55,7 @@ struct cvg_dominfo {
     bool paused;
     bool shutdown;
     bool dying;
-    unsigned shutdown_reason;   /* SHUTDOWN_* (4 = suspend) when shutdown */
+    unsigned shutdown_reason;   /* SHUTDOWN_* when shutdown (CVG_SHUTDOWN_SUSPEND) */
     uint32_t max_vcpu_id;
     uint32_t nr_online_vcpus;
     uint64_t p2m_size;          /* highest gpfn + 1 (xc_domain_nr_gpfns) */

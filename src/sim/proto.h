@@ -105,7 +105,7 @@
 #define CVG_SIM_PROT_READ   1u                       /* PROT_READ */
 #define CVG_SIM_PROT_RW     3u                       /* PROT_READ|PROT_WRITE */
 #define CVG_SIM_PFINFO_XTAB (0xFu << 28)
-#define CVG_SIM_SHUTDOWN_SUSPEND 4u
+#define CVG_SIM_SHUTDOWN_SUSPEND 2u  /* Xen's SHUTDOWN_suspend */
 
 #define CVG_SIM_EMPTY_PAUSED 1u                      /* CREATE_EMPTY flags */
 

@@ -2,3 +2,6 @@
 noinst_PROGRAMS += tests/tools/gen-sample-image
 tests_tools_gen_sample_image_SOURCES = tests/tools/gen_sample_image.c
 tests_tools_gen_sample_image_LDADD = $(CVGLIBS)
+noinst_PROGRAMS += tests/tools/play-libxl
+tests_tools_play_libxl_SOURCES = tests/tools/play_libxl.c
+tests_tools_play_libxl_LDADD = $(CVGLIBS)
