@@ -111,8 +111,14 @@ static int call(struct cvg_hv *hv, const struct cvg_sim_req *req, uint8_t **out,
     iov.iov_base = sink.buf;
     iov.iov_len = sink.len;
     if ((rc = cvg_sim_sendv(p->fd, &iov, 1, -1))) {
-        rc = cvg_fail(err, rc, "converge-simd at %s: sending %s: %s", p->path, opn,
-                      strerror(-rc));
+        /* It may have hung up with a reason (e.g. too many clients): read it. */
+        struct cvg_err why = { 0 };
+
+        if (cvg_sim_recv_frame(p->fd, true, &h, &payload, &fd, &why) == 0 && h.status < 0)
+            rc = daemon_error(p, h.status, payload, h.len, err);
+        else
+            rc = cvg_fail(err, rc, "converge-simd at %s: sending %s: %s", p->path, opn,
+                          strerror(-rc));
         goto out;
     }
     rc = cvg_sim_recv_frame(p->fd, true, &h, &payload, &fd, err);

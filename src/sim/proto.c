@@ -112,7 +112,8 @@ static bool name_ok(const char *s, size_t len)
         char c = s[i];
         bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 
-        if (!alnum && (i == 0 || !strchr("_.+-", c)))
+        /* c != 0: strchr() would find the terminator and take a NUL. */
+        if (!alnum && (i == 0 || c == '\0' || !strchr("_.+-", c)))
             return false;
     }
     return true;

@@ -270,6 +270,8 @@ START_TEST(test_bad_payloads_are_refused)
     memcpy(b + 16, "a/b", 3);
     ck_assert_int_eq(decode_raw(CVG_SIM_OP_CREATE_EMPTY, b, 19, &err), -EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "name"));
+    memcpy(b + 16, "S\0\0", 3);            /* a NUL inside the name (found by fuzzing) */
+    ck_assert_int_eq(decode_raw(CVG_SIM_OP_CREATE_EMPTY, b, 19, &err), -EINVAL);
     /* Scenario: source bounded, no NUL, text non-empty. */
     memset(b, 0, sizeof(b));
     cvg_put_le16(b, 10);
