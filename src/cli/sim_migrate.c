@@ -32,6 +32,7 @@ struct side {
     struct cvg_err err;
     pthread_t thread;
     bool started, done;
+    bool completed_ok;          /* complete(0) arrived; it may still be logging */
 };
 
 struct mig {
@@ -46,7 +47,7 @@ struct mig {
     pthread_mutex_t lock;
     /* set by the suspend callback */
     bool suspended;
-    uint64_t t0_ns, t_suspend_ns;
+    uint64_t t0_ns, t_suspend_ns, t_unpause_ns;
     char src_digest[CVG_DIGEST_HEX_LEN + 1];
     bool have_src_digest;
     struct cvg_sim_info info0, info1;
@@ -84,6 +85,24 @@ static void *run_side(void *arg)
     return NULL;
 }
 
+static void on_save_complete(void *opaque, int retval, int errnoval)
+{
+    struct mig *g = opaque;
+
+    (void)errnoval;
+    __atomic_store_n(&g->save.completed_ok, retval == 0, __ATOMIC_RELEASE);
+}
+
+/* The restore helper sends restore_results before complete (the IPC layer
+ * refuses otherwise), so complete(0) means the domain is ready. */
+static void on_restore_complete(void *opaque, int retval, int errnoval)
+{
+    struct mig *g = opaque;
+
+    (void)errnoval;
+    __atomic_store_n(&g->restore.completed_ok, retval == 0, __ATOMIC_RELEASE);
+}
+
 static void on_log(void *opaque, const struct cvg_ipc_msg *m)
 {
     struct mig *g = opaque;
@@ -102,10 +121,12 @@ static int on_suspend(void *opaque)
     pthread_mutex_lock(&g->lock);
     g->t_suspend_ns = cvg_now_ns();
     ok = g->hv->ops->suspend(g->hv, g->src, &err) == 0;
+    /* The work snapshot is cheap; the source's digest waits for the end
+     * (a suspended guest's memory does not change), so that hashing does
+     * not count as downtime. */
     if (ok) {
         g->suspended = true;
         g->have_info1 = cvg_sim_info(g->hv, g->src, &g->info1, &err) == 0;
-        g->have_src_digest = cvg_memory_digest(g->hv, g->src, g->src_digest, &err) == 0;
     }
     pthread_mutex_unlock(&g->lock);
     if (!ok)
@@ -289,9 +310,11 @@ static int start_side(struct mig *g, struct side *s, bool save, int io_fd,
     s->cbs.opaque = g;
     if (save) {
         s->cbs.suspend = on_suspend;
+        s->cbs.complete = on_save_complete;
         rc = cvg_driver_spawn_save(g->o->helper, io_fd, -1, g->src, 1 /* LIVE */,
                                    CVG_IPC_CBFLAGS_PLAIN_SAVE, 0, g->env, &s->proc, err);
     } else {
+        s->cbs.complete = on_restore_complete;
         rc = cvg_driver_spawn_restore(g->o->helper, io_fd, -1, g->dst, 1, 0, 2, 0,
                                       CVG_IPC_CBFLAGS_PLAIN_RESTORE, 0, g->env,
                                       &s->proc, err);
@@ -313,14 +336,19 @@ static void finish(struct mig *g, struct cvg_simmig_report *rep)
     struct cvg_dominfo di;
 
     if (rep->ok) {
-        /* Switchover: what xl does after the handshake. */
-        if (g->hv->ops->unpause(g->hv, g->dst, &err) ||
-            cvg_memory_digest(g->hv, g->dst, dst_digest, &err)) {
+        /* The switchover (unpause) happened as soon as both completed. */
+        if (!g->t_unpause_ns) {
             rep->ok = false;
-            snprintf(rep->error, sizeof(rep->error), "switchover: %s", err.msg);
+            snprintf(rep->error, sizeof(rep->error), "switchover: destination not unpaused");
         } else {
-            rep->downtime_ms = (cvg_now_ns() - g->t_suspend_ns) / 1000000ull;
-            rep->verified = g->have_src_digest && !strcmp(dst_digest, g->src_digest);
+            rep->downtime_ms = (g->t_unpause_ns - g->t_suspend_ns) / 1000000ull;
+            /* The destination's vCPUs are idle until a guest kernel would
+             * run; the source stays suspended until destroyed. */
+            g->have_src_digest =
+                cvg_memory_digest(g->hv, g->src, g->src_digest, &err) == 0;
+            rep->verified = g->have_src_digest &&
+                cvg_memory_digest(g->hv, g->dst, dst_digest, &err) == 0 &&
+                !strcmp(dst_digest, g->src_digest);
             cvg_sim_destroy(g->hv, g->src, &err);
             g->have_src = false;
             return;
@@ -395,15 +423,30 @@ int cvg_sim_migrate(const struct cvg_simmig_opts *o, struct cvg_simmig_report *r
     close(recv_fd);
     if (rc)
         goto join;
-    while (!__atomic_load_n(&g->save.done, __ATOMIC_ACQUIRE) ||
-           !__atomic_load_n(&g->restore.done, __ATOMIC_ACQUIRE)) {
-        if (o->progress)
+    /* xl unpauses the destination once both helpers said complete; a
+     * helper that still logs or hashes after that is not downtime. */
+    for (unsigned tick = 0;
+         !(__atomic_load_n(&g->save.done, __ATOMIC_ACQUIRE) ||
+           __atomic_load_n(&g->save.completed_ok, __ATOMIC_ACQUIRE)) ||
+         !(__atomic_load_n(&g->restore.done, __ATOMIC_ACQUIRE) ||
+           __atomic_load_n(&g->restore.completed_ok, __ATOMIC_ACQUIRE)); tick++) {
+        /* Polls every 10 ms so the switchover follows the helpers' end at
+         * once (it is downtime); the progress line every 200 ms. */
+        if (o->progress && tick % 20 == 0)
             progress_line(g);
         /* A failed side must not leave the other waiting on the socket. */
         if (__atomic_load_n(&g->save.done, __ATOMIC_ACQUIRE) && !g->save.res.ok &&
             !__atomic_load_n(&g->restore.done, __ATOMIC_ACQUIRE))
             cvg_driver_stop(&g->restore.proc);
-        usleep(200 * 1000);
+        usleep(10 * 1000);
+    }
+    if (!rc && g->save.completed_ok && g->restore.completed_ok) {
+        struct cvg_err uerr = { 0 };
+
+        if (g->hv->ops->unpause(g->hv, g->dst, &uerr) == 0)
+            g->t_unpause_ns = cvg_now_ns();
+        else
+            fprintf(stderr, "sim-migrate: unpause of domain %u: %s\n", g->dst, uerr.msg);
     }
 join:
     if (g->restore.started)

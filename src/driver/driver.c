@@ -177,6 +177,8 @@ int cvg_driver_run(struct cvg_helper_proc *p, const struct cvg_driver_cbs *cbs,
             cbs->progress(cbs->opaque, &m);
         if (info && info->reply)
             rc = cvg_ipc_libxl_reply(l, answer(cbs, &m), &perr);
+        if (!rc && m.num == CVG_IPC_COMPLETE && cbs->complete)
+            cbs->complete(cbs->opaque, m.u.complete.retval, m.u.complete.errnoval);
     }
     if (rc > 0)
         rc = 0;             /* the helper closed its stdout */

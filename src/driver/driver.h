@@ -27,6 +27,8 @@ struct cvg_driver_cbs {
     int (*static_data_done)(void *opaque, unsigned missing);
     void (*log)(void *opaque, const struct cvg_ipc_msg *msg);
     void (*progress)(void *opaque, const struct cvg_ipc_msg *msg);
+    /* complete arrived (the helper may still log before it exits). */
+    void (*complete)(void *opaque, int retval, int errnoval);
     void *opaque;
 };
 

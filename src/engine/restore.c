@@ -40,7 +40,9 @@ struct restore_ctx {
     uint64_t to_populate[XCS_MAX_BATCH];
     uint8_t *hvm_context;
     size_t hvm_context_len;
-    bool seen_cpuid, seen_msr;
+    bool verify;                /* after VERIFY: compare, do not write */
+    uint64_t verify_mismatches;
+    uint8_t scratch[XCS_PAGE_SIZE];
     uint64_t t0_ns;
 };
 
@@ -102,11 +104,18 @@ static int page_data(struct restore_ctx *c, const struct xcs_rec *rec, struct cv
                               " of domain %u", data_pfns[i], c->p->domid);
             goto out;
         }
-        rc = xcs_read_page(&c->rd, map.pages[i], &pfn, err);
+        /* The debug pass (xl migrate --debug) resends every page after
+         * VERIFY for comparison, as libxc's restore does. */
+        rc = xcs_read_page(&c->rd, c->verify ? c->scratch : map.pages[i], &pfn, err);
         if (rc)
             goto out;
+        if (c->verify && memcmp(c->scratch, map.pages[i], XCS_PAGE_SIZE)) {
+            if (c->verify_mismatches++ < 8)
+                say(c, CVG_LOG_ERROR, "verify: pfn %#" PRIx64 " differs", pfn);
+        }
     }
-    c->res->pages_applied += ndata;
+    if (!c->verify)
+        c->res->pages_applied += ndata;
 out:
     if (map.pages)
         c->hv->ops->unmap(c->hv, &map);
@@ -152,7 +161,10 @@ static int on_record(struct restore_ctx *c, const struct xcs_rec *rec, struct cv
     int rc = 0;
 
     if (rec->static_data_end_inferred || rec->type == XCS_REC_STATIC_DATA_END) {
-        unsigned missing = (c->seen_cpuid ? 0 : 1u) | (c->seen_msr ? 0 : 2u);
+        /* The stream's CPU policy is not applied here (the port has no
+         * policy call yet), so libxl is told it is missing and regenerates
+         * one, as it does for streams from before 4.14. */
+        unsigned missing = 1u | 2u;     /* XGR_SDD_MISSING_CPUID | _MSR */
 
         if (c->ops->static_data_done && c->ops->static_data_done(c->ops->opaque, missing))
             return cvg_fail(err, -EIO, "libxl refused static_data_done(missing=%u)", missing);
@@ -184,6 +196,9 @@ static int on_record(struct restore_ctx *c, const struct xcs_rec *rec, struct cv
         return 0;
     case XCS_REC_HVM_PARAMS:
         return hvm_params(c, rec, err);
+    case XCS_REC_VERIFY:
+        c->verify = true;
+        return 0;
     case XCS_REC_STATIC_DATA_END:
     case XCS_REC_END:
         return 0;
@@ -269,13 +284,8 @@ int cvg_restore(struct cvg_hv *hv, const struct cvg_restore_params *p,
         xcs_dom_type_name(c->rd.dhdr.type), c->rd.dhdr.xen_major, c->rd.dhdr.xen_minor);
     do {
         rc = xcs_read_record(&c->rd, &rec, err);
-        if (!rc) {
-            if (rec.type == XCS_REC_X86_CPUID_POLICY)
-                c->seen_cpuid = true;
-            if (rec.type == XCS_REC_X86_MSR_POLICY)
-                c->seen_msr = true;
+        if (!rc)
             rc = on_record(c, &rec, err);
-        }
     } while (!rc && rec.type != XCS_REC_END);
     if (!rc)
         rc = finish(c, err);
@@ -285,6 +295,8 @@ int cvg_restore(struct cvg_hv *hv, const struct cvg_restore_params *p,
         res->bytes_read = c->src.off;
         res->apply_rate_bps = ms ? c->src.off * 1000 / ms : 0;
         say(c, CVG_LOG_INFO, "Restore successful: %" PRIu64 " pages applied", res->pages_applied);
+        if (c->verify_mismatches)
+            say(c, CVG_LOG_ERROR, "verify: %" PRIu64 " pages differed", c->verify_mismatches);
     }
 out:
     if (reader)

@@ -416,9 +416,12 @@ static int final_phase(struct save_ctx *c, bool live, struct cvg_err *err)
     uint64_t t_suspend = cvg_now_ns(), dirty, before;
     int rc;
 
+    uint64_t t_suspended, t_sent;
+
     rc = suspend_guest(c, err);
     if (rc)
         return rc;
+    t_suspended = cvg_now_ns();
     c->st.pass++;
     before = c->st.pages_sent;
     if (live) {
@@ -428,6 +431,7 @@ static int final_phase(struct save_ctx *c, bool live, struct cvg_err *err)
     } else {
         rc = send_all(c, err);
     }
+    t_sent = cvg_now_ns();
     if (!rc)
         rc = cvg_hvm_state_send(c->hv, c->domid, &c->sink, err);
     if (!rc)
@@ -436,6 +440,10 @@ static int final_phase(struct save_ctx *c, bool live, struct cvg_err *err)
         return rc;
     c->res->final_pages = c->st.pages_sent - before;
     c->res->downtime_ms = (cvg_now_ns() - t_suspend) / 1000000ull;
+    say(c, CVG_LOG_DETAIL, -1, "stop-and-copy: suspend %" PRIu64 " ms, %" PRIu64
+        " pages in %" PRIu64 " ms, CPU state and END %" PRIu64 " ms",
+        (t_suspended - t_suspend) / 1000000, c->res->final_pages,
+        (t_sent - t_suspended) / 1000000, (cvg_now_ns() - t_sent) / 1000000);
     return 0;
 }
 

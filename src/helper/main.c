@@ -103,10 +103,7 @@ static int cb_suspend(void *opaque)
         h->ipc_broken = true;
         return -1;
     }
-    if (reply != 1)                 /* libxl answers 1 for a suspended guest */
-        return -1;
-    cvg_helper_report_switchover(h->rep, h->hv, h->args.domid);
-    return 0;
+    return reply == 1 ? 0 : -1;     /* libxl answers 1 for a suspended guest */
 }
 
 static int cb_qemu_logdirty(void *opaque, uint32_t domid, bool enable)
@@ -212,7 +209,7 @@ static int do_restore(struct helper *h, struct cvg_helper_report *rep, struct cv
         h->ipc_broken = true;
         rc = rc ? rc : -EPIPE;
     }
-    cvg_helper_report_restore(rep, h->hv, h->args.domid, rc, &res);
+    cvg_helper_report_restore(rep, rc, &res);
     return rc;
 }
 
@@ -278,15 +275,23 @@ int main(int argc, char **argv)
     }
     if (rc)
         hlog(&h, CVG_LOG_ERROR, -rc, "%s", err.msg);
-    cvg_helper_report_write(&rep, rc ? err.msg : NULL);
     hlog(&h, CVG_LOG_DEBUG, -1, "complete r=%d", rc ? -1 : 0);
-    if (h.hv)
-        cvg_hv_close(h.hv);
     reply = 0;
     if (h.ipc_broken ||
         cvg_ipc_complete(&h.ipc, rc ? -1 : 0, rc ? -rc : 0, &reply, &err)) {
         fprintf(stderr, CTX ": libxl went away before complete: %s\n", err.msg);
-        return 1;
+        rc = -EPIPE;
+    } else {
+        /* After complete, so that hashing the memory is not downtime: a
+         * saved guest stays suspended until libxl destroys or resumes it,
+         * and a restored one is still paused, so the memory is still what
+         * it was at switchover. */
+        if (!rc)
+            cvg_helper_report_digest(&rep, h.hv, h.args.domid);
+        cvg_helper_report_write(&rep, rc ? err.msg : NULL);
+        rc = 0;
     }
-    return 0;
+    if (h.hv)
+        cvg_hv_close(h.hv);
+    return rc ? 1 : 0;
 }

@@ -20,7 +20,8 @@ void cvg_helper_report_init(struct cvg_helper_report *r, bool save,
     r->tun = tun;
 }
 
-static void take_digest(struct cvg_helper_report *r, struct cvg_hv *hv, uint32_t domid)
+void cvg_helper_report_digest(struct cvg_helper_report *r, struct cvg_hv *hv,
+                              uint32_t domid)
 {
     struct cvg_err err = { 0 };
 
@@ -32,12 +33,6 @@ static void take_digest(struct cvg_helper_report *r, struct cvg_hv *hv, uint32_t
         r->have_digest = true;
 }
 
-void cvg_helper_report_switchover(struct cvg_helper_report *r, struct cvg_hv *hv,
-                                  uint32_t domid)
-{
-    take_digest(r, hv, domid);
-}
-
 void cvg_helper_report_save(struct cvg_helper_report *r, int rc,
                             const struct cvg_save_result *res)
 {
@@ -45,14 +40,11 @@ void cvg_helper_report_save(struct cvg_helper_report *r, int rc,
     r->save_res = *res;
 }
 
-void cvg_helper_report_restore(struct cvg_helper_report *r, struct cvg_hv *hv,
-                               uint32_t domid, int rc,
+void cvg_helper_report_restore(struct cvg_helper_report *r, int rc,
                                const struct cvg_restore_result *res)
 {
     r->rc = rc;
     r->restore_res = *res;
-    if (!rc)
-        take_digest(r, hv, domid);
 }
 
 void cvg_helper_report_write(const struct cvg_helper_report *r, const char *error)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * converge-helper's JSON report, written when $XENCONVERGE_SIM_REPORT
- * names a file: what one side of a migration saw.  The save side takes the
- * memory digest at switchover (guest suspended, before the final pass), the
- * restore side after END; equal digests mean the destination got exactly
- * the source's memory.  sim-migrate merges both into the migration report.
+ * names a file: what one side of a migration saw, with the memory digest
+ * of its domain: the save side's is the memory at switchover (the guest
+ * stays suspended after it), the restore side's the memory after END;
+ * equal digests mean the destination got exactly the source's memory.  sim-migrate merges both into the migration report.
  */
 #ifndef CVG_HELPER_REPORT_H
 #define CVG_HELPER_REPORT_H
@@ -30,13 +30,12 @@ struct cvg_helper_report {
 
 void cvg_helper_report_init(struct cvg_helper_report *r, bool save,
                             const struct cvg_tunables *tun);
-/* Right after a successful suspend: the source's memory as it will stay. */
-void cvg_helper_report_switchover(struct cvg_helper_report *r, struct cvg_hv *hv,
-                                  uint32_t domid);
+/* After complete, the guest still suspended (save) or paused (restore). */
+void cvg_helper_report_digest(struct cvg_helper_report *r, struct cvg_hv *hv,
+                              uint32_t domid);
 void cvg_helper_report_save(struct cvg_helper_report *r, int rc,
                             const struct cvg_save_result *res);
-void cvg_helper_report_restore(struct cvg_helper_report *r, struct cvg_hv *hv,
-                               uint32_t domid, int rc,
+void cvg_helper_report_restore(struct cvg_helper_report *r, int rc,
                                const struct cvg_restore_result *res);
 /* Writes the file (if enabled); error is the failure text or NULL. */
 void cvg_helper_report_write(const struct cvg_helper_report *r, const char *error);
