@@ -3,7 +3,7 @@ bin_PROGRAMS += xl-converge
 xl_converge_SOURCES = src/cli/main.c src/cli/cmds.h \
 	src/cli/cmd_stream_dump.c \
 	src/cli/cmd_sim_migrate.c src/cli/sim_migrate.c src/cli/sim_migrate.h \
-	src/cli/cmd_demo.c
+	src/cli/cmd_demo.c src/cli/cmd_config.c
 xl_converge_CPPFLAGS = $(AM_CPPFLAGS) -DCVG_PKGLIBEXECDIR='"$(pkglibexecdir)"' \
 	-DCVG_SBINDIR='"$(sbindir)"'
 xl_converge_LDADD = $(CVGLIBS)

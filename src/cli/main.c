@@ -17,6 +17,8 @@ const struct cvg_cmd cvg_cmds[] = {
       "Migrate a simulated guest through the real helpers and a real socket" },
     { "demo", cvg_cmd_demo, "",
       "Show a busy guest migrating under the stock rule and under ours" },
+    { "config", cvg_cmd_config, "[-C FILE]",
+      "Show the settings converge-helper would use here, and where they come from" },
     { NULL, NULL, NULL, NULL },
 };
 
