@@ -289,6 +289,10 @@ int xcs_read_record(struct xcs_reader *r, struct xcs_rec *rec,
  * NULL, receives the pfn it belongs to. */
 int xcs_read_page(struct xcs_reader *r, void *dst, uint64_t *pfn,
                   struct cvg_err *err);
+/* PAGE_DATA: reads the next n data pages, in stream order, into dsts[i]
+ * (4096 bytes each) with as few syscalls as possible. */
+int xcs_read_pages(struct xcs_reader *r, void *const *dsts, uint32_t n,
+                   struct cvg_err *err);
 /* PAGE_DATA: reads and drops the pages not yet read. */
 int xcs_skip_pages(struct xcs_reader *r, struct cvg_err *err);
 

@@ -740,6 +740,56 @@ int xcs_read_page(struct xcs_reader *r, void *dst, uint64_t *pfn,
     return 0;
 }
 
+int xcs_read_pages(struct xcs_reader *r, void *const *dsts, uint32_t n,
+                   struct cvg_err *err)
+{
+    struct iovec iov[64];
+    uint64_t done;
+    uint32_t page, i = 0;
+    int rc;
+
+    if (r->state != XCS_RS_PAGES)
+        return cvg_fail(err, -EPROTO, "libxc stream: no PAGE_DATA page to read");
+    done = r->src->off - r->pd_pages_off;
+    page = (uint32_t)(done / XCS_PAGE_SIZE);
+    if (done % XCS_PAGE_SIZE || page >= r->pd_data || n > r->pd_data - page)
+        return failed(r, cvg_fail(err, -EPROTO, "PAGE_DATA (0x%08x) at offset "
+                                  "%llu: %u pages asked for, %u left (%llu bytes in)",
+                                  XCS_REC_PAGE_DATA,
+                                  (unsigned long long)r->rec_offset, n,
+                                  page < r->pd_data ? r->pd_data - page : 0,
+                                  (unsigned long long)done));
+    while (i < n) {
+        uint32_t cnt = n - i < 64 ? n - i : 64;
+
+        for (uint32_t k = 0; k < cnt; k++) {
+            iov[k].iov_base = dsts[i + k];
+            iov[k].iov_len = XCS_PAGE_SIZE;
+        }
+        rc = cvg_src_readv(r->src, iov, (int)cnt, "page contents", err);
+        if (rc) {
+            cvg_err_prefix(err, "PAGE_DATA (0x%08x) at offset %llu, pages %u-%u of %u",
+                           XCS_REC_PAGE_DATA, (unsigned long long)r->rec_offset,
+                           page + i + 1, page + i + cnt, r->pd_data);
+            return failed(r, rc);
+        }
+        i += cnt;
+    }
+    page += n;
+    /* Move the cursor to the owner of the last page read, as xcs_read_page. */
+    while (r->pd_next < r->pd_count) {
+        if (xcs_page_type_has_data(r->types[r->pd_next])) {
+            if (r->pd_cursor_page == page - 1)
+                break;
+            r->pd_cursor_page++;
+        }
+        r->pd_next++;
+    }
+    if (page == r->pd_data)
+        r->state = XCS_RS_RECORDS;
+    return 0;
+}
+
 int xcs_skip_pages(struct xcs_reader *r, struct cvg_err *err)
 {
     uint64_t end = r->pd_pages_off + (uint64_t)XCS_PAGE_SIZE * r->pd_data;

@@ -5,3 +5,5 @@ tests_tools_gen_sample_image_LDADD = $(CVGLIBS)
 noinst_PROGRAMS += tests/tools/play-libxl
 tests_tools_play_libxl_SOURCES = tests/tools/play_libxl.c
 tests_tools_play_libxl_LDADD = $(CVGLIBS)
+noinst_PROGRAMS += tests/tools/loopback-raw
+tests_tools_loopback_raw_SOURCES = tests/tools/loopback_raw.c

@@ -108,6 +108,34 @@ START_TEST(test_unread_replays_sniffed_bytes_on_a_pipe)
 }
 END_TEST
 
+START_TEST(test_readv_fills_scattered_buffers_and_reports_truncation)
+{
+    int p[2];
+    struct cvg_src src;
+    struct cvg_err err = { 0 };
+    char a[3], b[1], c[4];
+    struct iovec iov[3] = { { a, 3 }, { b, 1 }, { c, 4 } };
+
+    ck_assert_int_eq(pipe(p), 0);
+    /* Two writes: the kernel may return them in pieces; readv must go on. */
+    ck_assert_int_eq(write(p[1], "abcd", 4), 4);
+    ck_assert_int_eq(write(p[1], "efgh", 4), 4);
+    ck_assert_int_eq(write(p[1], "ij", 2), 2);
+    close(p[1]);
+    cvg_src_init_fd(&src, p[0]);
+    ck_assert_int_eq(cvg_src_readv(&src, iov, 3, "pages", &err), 0);
+    ck_assert_int_eq(memcmp(a, "abc", 3), 0);
+    ck_assert_int_eq(b[0], 'd');
+    ck_assert_int_eq(memcmp(c, "efgh", 4), 0);
+    ck_assert_uint_eq(src.off, 8);
+    /* Only 2 bytes are left for 8 asked. */
+    iov[0].iov_len = 3;
+    ck_assert_int_eq(cvg_src_readv(&src, iov, 3, "pages", &err), -EPIPE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "truncated input: pages"));
+    close(p[0]);
+}
+END_TEST
+
 START_TEST(test_sinks_gather)
 {
     struct cvg_sink sink;
@@ -149,6 +177,7 @@ int main(void)
     tcase_add_test(tc, test_mem_source_truncation_names_offset);
     tcase_add_test(tc, test_fd_source_reads_no_further_than_asked);
     tcase_add_test(tc, test_unread_replays_sniffed_bytes_on_a_pipe);
+    tcase_add_test(tc, test_readv_fills_scattered_buffers_and_reports_truncation);
     tcase_add_test(tc, test_sinks_gather);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
