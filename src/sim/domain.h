@@ -25,7 +25,7 @@
 #include "sim/logdirty.h"
 #include "sim/proto.h"
 
-#define SIMD_SUBTICK_NS 1000000ull      /* a vCPU spreads its work in 1 ms steps */
+#define SIMD_SUBTICK_NS 1000000ull      /* a vCPU spreads its work in 1 ms steps (slower ones: longer) */
 
 /* Real-time limits: beyond them the host, not the model, would set the pace. */
 #define SIMD_MAX_VCPU_RATE_MIB_S   4096.0

@@ -115,6 +115,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "converge-simd: serving %s with %lu pCPUs\n", path, pcpus);
     if (simd_server_run(&srv, sfd, &err))
         goto out;
+    if (verbose) {
+        struct signalfd_siginfo si;
+
+        if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+            fprintf(stderr, "converge-simd: %s from pid %u: shutting down\n",
+                    strsignal((int)si.ssi_signo), si.ssi_pid);
+    }
     rc = 0;
 out:
     if (err.code)
