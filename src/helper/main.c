@@ -46,11 +46,20 @@ struct helper {
 };
 
 static volatile sig_atomic_t stop_requested;
+static int sigterm_devnull = -1, sigterm_io_fd = -1;
 
+/*
+ * libxl's abort.  As the stock helper does, /dev/null (read-only) replaces
+ * the stream fd, so a write blocked on a stalled peer fails at once; the
+ * flag stops the engine at its next batch.  Both paths end in the normal
+ * cleanup: log-dirty off, qemu's too, complete(failure).
+ */
 static void on_sigterm(int sig)
 {
     (void)sig;
     stop_requested = 1;
+    if (sigterm_devnull >= 0)
+        dup2(sigterm_devnull, sigterm_io_fd);
 }
 
 static void hlog(struct helper *h, enum cvg_log_level lvl, int errnoval,
@@ -258,6 +267,8 @@ int main(int argc, char **argv)
     if (h.args.save) {
         struct sigaction sa = { .sa_handler = on_sigterm };
 
+        sigterm_devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        sigterm_io_fd = h.args.io_fd;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGTERM, &sa, NULL);
     }
