@@ -55,7 +55,7 @@ static int take(struct cursor *c, size_t n, const char *what, const uint8_t **p)
 
 static int get_u32(struct cursor *c, const char *what, uint32_t *v)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     int rc = take(c, 4, what, &p);
 
     if (!rc)
@@ -65,7 +65,7 @@ static int get_u32(struct cursor *c, const char *what, uint32_t *v)
 
 static int get_u64(struct cursor *c, const char *what, uint64_t *v)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     int rc = take(c, 8, what, &p);
 
     if (!rc)
