@@ -11,6 +11,8 @@
 #include "config/scenario.h"
 #include "sim/ops.h"
 
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int put32(struct cvg_sink *s, uint32_t v, struct cvg_err *err)
 {
     uint8_t b[4];
@@ -39,8 +41,11 @@ static int create_scenario(struct simd_machine *m, const struct cvg_sim_req *req
     memset(&sc, 0, sizeof(sc));
     memcpy(source, req->u.scenario.source, req->u.scenario.source_len);
     source[req->u.scenario.source_len] = '\0';
+    /* libxlutil does not promise a thread-safe parser: one parse at a time. */
+    pthread_mutex_lock(&parse_lock);
     rc = cvg_scenario_parse(req->u.scenario.text, req->u.scenario.text_len,
                             source[0] ? source : "scenario", &sc, err);
+    pthread_mutex_unlock(&parse_lock);
     if (rc)
         return rc;
     rc = simd_domain_create_scenario(&sc, m->nr_pcpus, &d, err);

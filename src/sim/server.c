@@ -194,8 +194,12 @@ static void accept_one(struct simd_server *s)
     int fd, e;
 
     fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
+        /* Out of descriptors or memory: the connection stays queued; do not spin. */
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            poll(NULL, 0, 100);
         return;
+    }
     reap(s, false);
     for (unsigned i = 0; i < SIMD_MAX_CLIENTS && !c; i++)
         if (!s->clients[i].used)
