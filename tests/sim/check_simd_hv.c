@@ -264,7 +264,7 @@ START_TEST(test_open_fails_clearly_without_a_daemon)
     struct cvg_err err = { 0 };
     char path[200];
 
-    snprintf(path, sizeof(path), "%s/nobody-here", proc.dir);
+    snprintf(path, sizeof(path), "%s.nobody-here", proc.sock);
     ck_assert_int_lt(cvg_hv_open_sim(&h, path, &err), 0);
     ck_assert_ptr_null(h);
     ck_assert_ptr_nonnull(strstr(err.msg, "cannot reach converge-simd"));

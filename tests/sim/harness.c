@@ -14,7 +14,9 @@
 
 #include "harness.h"
 
+/* What a test that fails half-way must not leave behind. */
 static pid_t running_daemon = -1;
+static char running_sock[128];
 
 static void kill_daemon(void)
 {
@@ -22,6 +24,7 @@ static void kill_daemon(void)
         kill(running_daemon, SIGKILL);
         waitpid(running_daemon, NULL, 0);
         running_daemon = -1;
+        unlink(running_sock);
     }
 }
 
@@ -46,11 +49,16 @@ void harness_start(struct simd_proc *p)
     static bool hooked;
     pid_t parent = getpid();
     uint64_t deadline;
+    int fd;
 
     memset(p, 0, sizeof(*p));
-    snprintf(p->dir, sizeof(p->dir), "/tmp/cvg-simd-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(p->dir));
-    snprintf(p->sock, sizeof(p->sock), "%s/sock", p->dir);
+    /* A unique name straight in /tmp (no directory to leave behind): the
+     * placeholder file goes, the daemon binds its socket there. */
+    snprintf(p->sock, sizeof(p->sock), "/tmp/cvg-simd-XXXXXX.sock");
+    fd = mkstemps(p->sock, 5);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    unlink(p->sock);
     if (!hooked) {
         atexit(kill_daemon);
         hooked = true;
@@ -58,7 +66,9 @@ void harness_start(struct simd_proc *p)
     p->pid = fork();
     ck_assert_int_ge(p->pid, 0);
     if (p->pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* Check ends a failed test's process with _exit(): no teardown, no
+         * atexit.  SIGTERM then makes the daemon stop and remove its socket. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent)
             _exit(127);
         execl(CVG_SIMD_PATH, "converge-simd", "--socket", p->sock, (char *)NULL);
@@ -66,6 +76,7 @@ void harness_start(struct simd_proc *p)
         _exit(127);
     }
     running_daemon = p->pid;
+    memcpy(running_sock, p->sock, sizeof(running_sock));
     deadline = harness_now_ns() + 10000000000ull;
     for (;;) {
         struct cvg_hv *hv = NULL;
@@ -99,7 +110,6 @@ void harness_stop(struct simd_proc *p)
     running_daemon = -1;
     p->pid = -1;
     unlink(p->sock);
-    rmdir(p->dir);
     ck_assert_msg(r != 0, "converge-simd did not exit within 10 s of SIGTERM");
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "converge-simd ended with status 0x%x (sanitizer report or crash?)", status);

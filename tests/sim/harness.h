@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A real converge-simd for a test: started on a socket in a fresh temporary
- * directory, reached through the real hv back end, stopped with SIGTERM and
+ * A real converge-simd for a test: started on a fresh socket in /tmp, reached through the real hv back end, stopped with SIGTERM and
  * required to exit cleanly (status 0: no sanitizer report, no leak).  The
- * daemon gets PR_SET_PDEATHSIG and an atexit() hook kills it too, so a test
- * that dies half-way never leaves one behind.
+ * daemon gets SIGTERM by PR_SET_PDEATHSIG if the test process dies (Check
+ * _exit()s a failed test without teardown), so a test that fails half-way
+ * leaves neither a daemon nor a socket behind.
  */
 #ifndef CVG_TESTS_SIM_HARNESS_H
 #define CVG_TESTS_SIM_HARNESS_H
@@ -16,13 +16,12 @@
 
 struct simd_proc {
     pid_t pid;
-    char dir[64];
     char sock[128];
 };
 
 /* Starts the daemon and waits (up to 10 s) until it answers. */
 void harness_start(struct simd_proc *p);
-/* SIGTERM, wait, check the exit status; removes the directory. */
+/* SIGTERM, wait, check the exit status (0), remove the socket. */
 void harness_stop(struct simd_proc *p);
 
 struct cvg_hv *harness_hv(const struct simd_proc *p);
