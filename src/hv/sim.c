@@ -462,9 +462,21 @@ static int sim_populate(struct cvg_hv *hv, uint32_t domid, size_t n, const uint6
     return pfn_call(hv, CVG_SIM_OP_POPULATE, domid, n, pfns, NULL, err);
 }
 
+/*
+ * As libxc (and the xen back end) does: an enable refused with EINVAL
+ * because log-dirty is already on (qemu's VRAM tracking on Xen, or a
+ * helper killed before its cleanup) is retried after switching it off.
+ */
 static int sim_logdirty_enable(struct cvg_hv *hv, uint32_t domid, struct cvg_err *err)
 {
-    return simple(hv, CVG_SIM_OP_LOGDIRTY_ENABLE, domid, err);
+    struct cvg_err first = { 0 };
+    int rc = simple(hv, CVG_SIM_OP_LOGDIRTY_ENABLE, domid, &first);
+
+    if (rc == -EINVAL && simple(hv, CVG_SIM_OP_LOGDIRTY_DISABLE, domid, err) == 0)
+        return simple(hv, CVG_SIM_OP_LOGDIRTY_ENABLE, domid, err);
+    if (rc)
+        cvg_fail(err, rc, "%s", first.msg);
+    return rc;
 }
 
 static int sim_logdirty_disable(struct cvg_hv *hv, uint32_t domid, struct cvg_err *err)
