@@ -22,5 +22,6 @@ int cvg_cmd_sim(int argc, char **argv);
 int cvg_cmd_sim_migrate(int argc, char **argv);
 int cvg_cmd_demo(int argc, char **argv);
 int cvg_cmd_config(int argc, char **argv);
+int cvg_cmd_bench(int argc, char **argv);
 
 #endif

@@ -9,3 +9,5 @@ xl_converge_CPPFLAGS = $(AM_CPPFLAGS) -DCVG_PKGLIBEXECDIR='"$(pkglibexecdir)"' \
 xl_converge_LDADD = $(CVGLIBS)
 # sim: the simulated hypervisor's domains (converge-simd client)
 xl_converge_SOURCES += src/cli/cmd_sim.c
+# bench: the virtual-time benchmark (src/vtime)
+xl_converge_SOURCES += src/cli/cmd_bench.c

@@ -19,6 +19,8 @@ const struct cvg_cmd cvg_cmds[] = {
       "Show a busy guest migrating under the stock rule and under ours" },
     { "config", cvg_cmd_config, "[-C FILE]",
       "Show the settings converge-helper would use here, and where they come from" },
+    { "bench", cvg_cmd_bench, "SCENARIO [--policy P] [--json REPORT] [--timeline CSV]",
+      "Run a scenario in virtual time: any guest size, deterministic for a seed" },
     { NULL, NULL, NULL, NULL },
 };
 

@@ -4,3 +4,4 @@ include tests/unit/wire-xl.mk
 include tests/unit/config.mk
 include tests/unit/hv.mk
 include tests/unit/sim.mk
+include tests/unit/policy-conv.mk
