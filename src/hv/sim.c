@@ -324,7 +324,7 @@ static int get_map(struct cvg_hv *hv, uint32_t domid, int prot, struct sim_map *
                       domid, (unsigned long long)pages, (long long)st.st_size);
         goto out;
     }
-    base = mmap(NULL, pages << CVG_SIM_PAGE_SHIFT, prot, MAP_SHARED, fd, 0);
+    base = mmap(NULL, pages << CVG_SIM_PAGE_SHIFT, prot, MAP_SHARED | MAP_POPULATE, fd, 0);
     if (base == MAP_FAILED) {
         rc = cvg_fail(err, -errno, "mapping the %llu MiB of domain %u: %s",
                       (unsigned long long)(pages >> 8), domid, strerror(errno));
