@@ -5,3 +5,4 @@ include tests/unit/config.mk
 include tests/unit/hv.mk
 include tests/unit/sim.mk
 include tests/unit/policy-conv.mk
+include tests/unit/guardian.mk

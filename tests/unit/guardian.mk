@@ -1,0 +1,6 @@
+# unit suites of the guardian (block shape: tests/unit/local.mk)
+
+UNIT_PROGS += tests/unit/check_guard_ledger
+tests_unit_check_guard_ledger_SOURCES = tests/unit/check_guard_ledger.c
+tests_unit_check_guard_ledger_CFLAGS = $(unit_cflags)
+tests_unit_check_guard_ledger_LDADD = $(unit_ldadd)
