@@ -17,12 +17,13 @@
  *                 a share a makes a pass of T seconds dirty G(a T): throttling
  *                 is a dilation of the writers' time.
  *
- *   prediction    with the writers at an aggregate share a from now on: the
- *                 current pass ends after R / B, having dirtied G(tau + a R/B);
- *                 each following pass sends S in S / B and leaves G(a S / B);
- *                 stop-and-copy once S / B fits the limit (less the fixed
- *                 switchover cost).  This gives the end time (the ETA), the
- *                 downtime and the number of passes -- or no convergence.
+ *   prediction    with the writers at share a for the rest of the current
+ *                 pass and b after it: the current pass ends after R / B,
+ *                 having dirtied G(tau + a R/B); each following pass sends S
+ *                 in S / B and leaves G(b S / B); stop-and-copy once S / B
+ *                 fits the limit (less the fixed switchover cost).  This gives
+ *                 the end time (the ETA), the downtime, the passes and the
+ *                 writers' run time given up -- or no convergence.
  *
  *   choice        two shares: one for the rest of the current pass, one for
  *                 the passes after it; of the pairs whose predicted end is
@@ -40,10 +41,18 @@
  *                 min(its rate, quota), never below min_share of it): light
  *                 writers and readers keep full speed.  A vCPU the estimator
  *                 cannot tell apart from others (estimator.h) is never
- *                 throttled on a guess; if such a group dirties a significant
- *                 share of the link, one probe round identifies its members
- *                 first (probe_depth of one vCPU's time for one
- *                 probe_window_ms window each).
+ *                 throttled on a guess: when a throttle is needed and such
+ *                 vCPUs may hold writers, a probe round (group testing,
+ *                 probe_depth of a group's time for one probe_window_ms
+ *                 window, each window after a refresh) identifies them first.
+ *                 Probed rates go stale when a window dirties far more than
+ *                 they explain (a new writer): the free vCPUs are probed
+ *                 again, the throttled ones re-measured (raised for a window)
+ *                 so that a writer that stopped is released.
+ *
+ *   evidence      no plan before the current curve spans EVIDENCE_S of
+ *                 writing (a hot set still filling looks like a writer that
+ *                 never stops), or a previous pass gave its shape.
  */
 #ifndef CVG_POLICY_CONVERGE_H
 #define CVG_POLICY_CONVERGE_H
@@ -61,7 +70,7 @@ struct cvg_cv_params {
     double probe_depth;         /* share of a probed vCPU's time taken (0.5) */
     uint32_t probe_window_ms;   /* one probe or base window (50) */
     double writer_frac;         /* a writer dirties >= this x link rate (0.01) */
-    double significant_frac;    /* identify writers once dirtying >= this x link (0.25) */
+    double significant_frac;    /* a new writer matters once it dirties this x link (0.25) */
 };
 
 /* Measured growth of a pass's dirty set: (tau, pages), tau increasing. */

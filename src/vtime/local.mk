@@ -4,3 +4,6 @@ libcvg_la_SOURCES += \
 	src/vtime/memory.c src/vtime/memory.h \
 	src/vtime/model.c src/vtime/model.h
 libcvg_la_SOURCES += src/vtime/report.c src/vtime/report.h
+
+# The suite that drives it (bench/run-suite writes bench/results/).
+EXTRA_DIST += bench/run-suite bench/README.md
