@@ -32,6 +32,8 @@
 #include "hv/hv.h"
 #include "policy/stats.h"
 
+struct cvg_guard;
+
 /* xentoollog levels, numerically (matches enum cvg_xtl_level of wire/ipc.h). */
 enum cvg_log_level {
     CVG_LOG_DEBUG = 1,
@@ -69,6 +71,9 @@ struct cvg_save_params {
     const struct cvg_tunables *tun; /* policy, limits, bandwidth cap */
     /* Set asynchronously (SIGTERM from libxl): abort at the next batch. */
     volatile sig_atomic_t *stop_requested;
+    /* Records every change to the domain before it is made, for the
+     * guardian process (guardian/guard.h); NULL: unguarded (tests). */
+    struct cvg_guard *guard;
 };
 
 /* What a save did: the report's source-side fields. */

@@ -30,6 +30,7 @@
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "engine/hvm_state.h"
+#include "guardian/guard.h"
 #include "engine/ratelimit.h"
 #include "policy/bandwidth.h"
 #include "policy/stop_rule.h"
@@ -360,6 +361,11 @@ static int suspend_guest(struct save_ctx *c, struct cvg_err *err)
     struct cvg_dominfo info;
     int rc;
 
+    /* The guardian learns that the guest is stopped for us (guard.h says
+     * who resumes it if we die) before libxl stops it. */
+    rc = cvg_guard_note_suspend(c->p->guard, CVG_GUARD_BY_LIBXL, err);
+    if (rc)
+        return rc;
     if (!c->ops->suspend || c->ops->suspend(c->ops->opaque) != 0)
         return cvg_fail(err, -ETIMEDOUT, "domain %u: suspend failed (the guest did not "
                         "respond to the suspend request)", c->domid);
@@ -382,7 +388,9 @@ static int live_phase(struct save_ctx *c, struct cvg_err *err)
     uint64_t dirty;
     int rc;
 
-    rc = c->hv->ops->logdirty_enable(c->hv, c->domid, err);
+    rc = cvg_guard_save_logdirty(c->p->guard, c->hv, err);
+    if (!rc)
+        rc = c->hv->ops->logdirty_enable(c->hv, c->domid, err);
     if (rc)
         return rc;
     c->logdirty_on = true;
@@ -487,6 +495,8 @@ out:
     if (c->logdirty_on &&
         hv->ops->logdirty_disable(hv, c->domid, &cleanup_err))
         say(c, CVG_LOG_ERROR, -1, "%s", cleanup_err.msg);
+    else if (c->logdirty_on)
+        cvg_guard_released(p->guard, CVG_GUARD_LOGDIRTY, 0, NULL);
     if (c->qemu_logdirty_on && switch_qemu(c, false, &cleanup_err))
         say(c, CVG_LOG_ERROR, -1, "%s", cleanup_err.msg);
     if (!rc && cleanup_err.code)

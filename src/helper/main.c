@@ -27,6 +27,7 @@
 #include "config/tunables.h"
 #include "engine/engine.h"
 #include "engine/status.h"
+#include "guardian/guard.h"
 #include "helper/args.h"
 #include "helper/report.h"
 #include "hv/hv.h"
@@ -43,6 +44,7 @@ struct helper {
     struct cvg_hv *hv;
     struct cvg_helper_report *rep;
     struct cvg_status status;
+    struct cvg_guard *guard;    /* save: puts the domain back if we die */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -79,6 +81,14 @@ static void hlog(struct helper *h, enum cvg_log_level lvl, int errnoval,
         h->ipc_broken = true;
         fprintf(stderr, CTX ": %s\n", text);
     }
+}
+
+/* The guardian has no IPC of its own: its lines go to xl's log (stderr). */
+static void guardian_log(void *opaque, enum cvg_guard_level level, const char *text)
+{
+    (void)opaque;
+    fprintf(stderr, CTX "[guardian]: %s%s\n", level >= CVG_GUARD_LOG_ERROR ? "error: " : "",
+            text);
 }
 
 static void cb_log(void *opaque, enum cvg_log_level level, int errnoval, const char *text)
@@ -179,6 +189,7 @@ static int do_save(struct helper *h, const struct cvg_tunables *tun,
         .debug = h->args.xcflags & CVG_XCFLAGS_DEBUG,
         .tun = tun,
         .stop_requested = &stop_requested,
+        .guard = h->guard,
     };
     struct cvg_save_result res;
     int rc;
@@ -274,6 +285,13 @@ int main(int argc, char **argv)
     }
     cvg_helper_report_init(&rep, h.args.save, &tun);
     h.rep = &rep;
+    /* Before anything on the domain changes (guardian/guard.h). */
+    if (!rc && h.args.save) {
+        const struct cvg_guard_cfg gcfg = { .domid = h.args.domid, .libxl_pid = getppid(),
+                                            .log = guardian_log };
+
+        rc = cvg_guard_start(&h.guard, &gcfg, &err);
+    }
     hlog(&h, CVG_LOG_DEBUG, -1, "starting %s of domain %u", h.args.save ? "save" : "restore",
          h.args.domid);
     if (!rc)
@@ -298,10 +316,13 @@ int main(int argc, char **argv)
          * and a restored one is still paused, so the memory is still what
          * it was at switchover. */
         if (!rc)
+            cvg_guard_handed_over(h.guard, NULL);   /* libxl owns the guest now */
+        if (!rc)
             cvg_helper_report_digest(&rep, h.hv, h.args.domid);
         cvg_helper_report_write(&rep, rc ? err.msg : NULL);
         rc = 0;
     }
+    cvg_guard_finish(h.guard, NULL, NULL);
     if (h.hv)
         cvg_hv_close(h.hv);
     return rc ? 1 : 0;
