@@ -350,6 +350,47 @@ int cvg_guard_save_logdirty(struct cvg_guard *g, struct cvg_hv *hv, struct cvg_e
     return rc ? rc : record(g, &m, err);
 }
 
+int cvg_guard_record_cap(struct cvg_guard *g, uint32_t cap, struct cvg_err *err)
+{
+    struct cvg_guard_msg m = { .type = CVG_GMSG_CAP, .a = cap };
+
+    return g && !g->ledger.cap_saved ? record(g, &m, err) : 0;
+}
+
+int cvg_guard_record_budget(struct cvg_guard *g, uint32_t vcpu, uint32_t period_us,
+                            uint32_t budget_us, struct cvg_err *err)
+{
+    struct cvg_guard_msg m = { .type = CVG_GMSG_BUDGET, .vcpu = vcpu, .a = period_us,
+                               .b = budget_us };
+
+    if (!g)
+        return 0;
+    if (vcpu >= CVG_GUARD_MAX_VCPUS)
+        return cvg_fail(err, -EINVAL, "domain %u: vcpu %u beyond the guardian's %u",
+                        g->ledger.domid, vcpu, CVG_GUARD_MAX_VCPUS);
+    return g->ledger.budget_saved[vcpu] ? 0 : record(g, &m, err);
+}
+
+int cvg_guard_record_affinity(struct cvg_guard *g, uint32_t vcpu, const uint64_t *cpumap,
+                              size_t nwords, struct cvg_err *err)
+{
+    struct cvg_guard_msg m = { .type = CVG_GMSG_AFFINITY, .vcpu = vcpu };
+
+    if (!g)
+        return 0;
+    if (vcpu >= CVG_GUARD_MAX_VCPUS)
+        return cvg_fail(err, -EINVAL, "domain %u: vcpu %u beyond the guardian's %u",
+                        g->ledger.domid, vcpu, CVG_GUARD_MAX_VCPUS);
+    if (!nwords || nwords > CVG_GUARD_MAP_WORDS)
+        return cvg_fail(err, -EOVERFLOW, "domain %u: a cpumap of %zu words (the guardian "
+                        "records 1 to %u)", g->ledger.domid, nwords, CVG_GUARD_MAP_WORDS);
+    if (g->ledger.affinity_saved[vcpu])
+        return 0;
+    m.nwords = (uint32_t)nwords;
+    memcpy(m.map, cpumap, 8 * nwords);
+    return record(g, &m, err);
+}
+
 int cvg_guard_note_pause(struct cvg_guard *g, struct cvg_err *err)
 {
     struct cvg_guard_msg m = { .type = CVG_GMSG_PAUSE };
@@ -428,6 +469,25 @@ int cvg_guard_restore_sched(struct cvg_guard *g, struct cvg_hv *hv, struct cvg_e
     rc2 = release_diff(g, before, err);
     free(before);
     return rc ? rc : rc2;
+}
+
+int cvg_guard_release_sched(struct cvg_guard *g, struct cvg_err *err)
+{
+    struct cvg_guard_ledger *before;
+    int rc;
+
+    if (!g)
+        return 0;
+    before = malloc(sizeof(*before));
+    if (!before)
+        return cvg_fail(err, -ENOMEM, "out of memory");
+    memcpy(before, &g->ledger, sizeof(*before));
+    g->ledger.cap_saved = false;
+    memset(g->ledger.budget_saved, 0, sizeof(g->ledger.budget_saved));
+    memset(g->ledger.affinity_saved, 0, sizeof(g->ledger.affinity_saved));
+    rc = release_diff(g, before, err);
+    free(before);
+    return rc;
 }
 
 int cvg_guarded_cap_set(struct cvg_guard *g, struct cvg_hv *hv, uint32_t domid, uint32_t cap,

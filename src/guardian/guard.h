@@ -44,10 +44,14 @@
  * Only the first record of an item counts (the original), until a release.
  * A call that fails (no guardian any more) means: do not make the change.
  *
- * For the throttle controllers: change cap, budgets and affinity only
- * through cvg_guarded_*_set(), and call cvg_guard_restore_sched() on every
- * exit path of the engine.  A NULL guard is an unguarded run (unit tests,
- * in-process drivers): the setters only set, the records do nothing.
+ * For the throttle controllers, either
+ *   - change cap, budgets and affinity only through cvg_guarded_*_set(),
+ *     and call cvg_guard_restore_sched() on every exit path; or
+ *   - read the originals yourself, hand them to cvg_guard_record_*() before
+ *     the first change (a non-zero return vetoes the change), restore them
+ *     yourself and then call cvg_guard_release_sched().
+ * A NULL guard is an unguarded run (unit tests, in-process drivers): the
+ * setters only set, the records do nothing.
  */
 #ifndef CVG_GUARDIAN_GUARD_H
 #define CVG_GUARDIAN_GUARD_H
@@ -99,6 +103,13 @@ int cvg_guard_save_budget(struct cvg_guard *g, struct cvg_hv *hv, uint32_t vcpu,
 int cvg_guard_save_affinity(struct cvg_guard *g, struct cvg_hv *hv, uint32_t vcpu,
                             struct cvg_err *err);
 int cvg_guard_save_logdirty(struct cvg_guard *g, struct cvg_hv *hv, struct cvg_err *err);
+/* The same with the value already read by the caller (the throttle's
+ * record hook: engine/throttle.h).  Only the first record of an item counts. */
+int cvg_guard_record_cap(struct cvg_guard *g, uint32_t cap, struct cvg_err *err);
+int cvg_guard_record_budget(struct cvg_guard *g, uint32_t vcpu, uint32_t period_us,
+                            uint32_t budget_us, struct cvg_err *err);
+int cvg_guard_record_affinity(struct cvg_guard *g, uint32_t vcpu, const uint64_t *cpumap,
+                              size_t nwords, struct cvg_err *err);
 /* Before hv->pause (one reference) or before asking for a suspend. */
 int cvg_guard_note_pause(struct cvg_guard *g, struct cvg_err *err);
 int cvg_guard_note_suspend(struct cvg_guard *g, enum cvg_guard_suspender by,
@@ -114,6 +125,9 @@ int cvg_guard_handed_over(struct cvg_guard *g, struct cvg_err *err);
 /* The helper's own cleanup for the throttles: cap, budgets and affinity
  * back to the recorded values, released.  Log-dirty stays the engine's. */
 int cvg_guard_restore_sched(struct cvg_guard *g, struct cvg_hv *hv, struct cvg_err *err);
+/* The caller put cap, budgets and affinity back itself (e.g.
+ * cvg_throttle_release): release every such record without touching hv. */
+int cvg_guard_release_sched(struct cvg_guard *g, struct cvg_err *err);
 
 /* Record-then-set, for the throttle controllers. */
 int cvg_guarded_cap_set(struct cvg_guard *g, struct cvg_hv *hv, uint32_t domid, uint32_t cap,

@@ -136,6 +136,8 @@ enum act {
     ACT_HAND_OVER = 1 << 5,
     ACT_RESTORE_SCHED = 1 << 6, /* the helper's own cleanup */
     ACT_FINISH = 1 << 7,        /* BYE, then exit(0) */
+    ACT_RECORDED = 1 << 8,      /* throttle with originals read by the caller */
+    ACT_PUT_BACK_SELF = 1 << 9, /* restore those itself, then release_sched */
 };
 
 struct report {
@@ -163,6 +165,29 @@ static int perform(struct cvg_guard *g, struct cvg_hv *h, unsigned acts, struct 
     if (!rc && (acts & ACT_SUSPEND_SELF))
         rc = cvg_guard_note_suspend(g, CVG_GUARD_BY_HELPER, err) ||
              h->ops->suspend(h, dom, err);
+    if (!rc && (acts & ACT_RECORDED)) {
+        uint32_t cap, period, budget;
+        uint64_t map;
+
+        /* As the throttle's record hook does: it reads, we record. */
+        rc = h->ops->cap_get(h, dom, &cap, err) ||
+             h->ops->vcpu_budget_get(h, dom, 1, &period, &budget, err) ||
+             h->ops->vcpu_affinity_get(h, dom, 0, &map, 1, err) ||
+             cvg_guard_record_cap(g, cap, err) ||
+             cvg_guard_record_budget(g, 1, period, budget, err) ||
+             cvg_guard_record_affinity(g, 0, &map, 1, err) ||
+             h->ops->cap_set(h, dom, 5, err) ||
+             h->ops->vcpu_budget_set(h, dom, 1, 10000, 100, err) ||
+             h->ops->vcpu_affinity_set(h, dom, 0, &map1, 1, err);
+    }
+    if (!rc && (acts & ACT_PUT_BACK_SELF)) {
+        const struct cvg_guard_ledger *l = cvg_guard_ledger(g);
+
+        rc = h->ops->cap_set(h, dom, l->cap, err) ||
+             h->ops->vcpu_budget_set(h, dom, 1, l->period_us[1], l->budget_us[1], err) ||
+             h->ops->vcpu_affinity_set(h, dom, 0, l->affinity[0], 1, err) ||
+             cvg_guard_release_sched(g, err);
+    }
     if (!rc && (acts & ACT_RESTORE_SCHED))
         rc = cvg_guard_restore_sched(g, h, err);
     if (!rc && (acts & ACT_HAND_OVER))
@@ -473,6 +498,43 @@ START_TEST(test_suspended_by_the_helper_is_resumed_at_once)
 }
 END_TEST
 
+START_TEST(test_values_recorded_by_the_caller_come_back)
+{
+    struct state before, now;
+    struct helper_proc hp;
+
+    get_state(dom, &before);
+    spawn_helper(&hp);
+    helper_must(&hp, ACT_RECORDED);
+    get_state(dom, &now);
+    ck_assert_uint_eq(now.cap, 5);
+    ck_assert_uint_eq(now.budget[1], 100);
+    kill_helper(&hp);
+    wait_state(&before, RESTORE_DEADLINE_MS);
+    expect_guardian_exit(hp.guardian, 1000);
+}
+END_TEST
+
+START_TEST(test_release_sched_hands_the_settings_back)
+{
+    struct state before, now;
+    struct helper_proc hp;
+    struct cvg_err err = { 0 };
+
+    get_state(dom, &before);
+    spawn_helper(&hp);
+    helper_must(&hp, ACT_RECORDED | ACT_PUT_BACK_SELF);
+    get_state(dom, &now);
+    ck_assert(same(&now, &before));
+    /* Released: an administrator's later change is not undone at the end. */
+    ck_assert(hv->ops->cap_set(hv, dom, 60, &err) == 0);
+    kill_helper(&hp);
+    expect_guardian_exit(hp.guardian, 1000);
+    get_state(dom, &now);
+    ck_assert_uint_eq(now.cap, 60);
+}
+END_TEST
+
 START_TEST(test_no_change_without_a_guardian)
 {
     struct state before, now;
@@ -507,6 +569,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_libxl_alive_resumes_and_guardian_stays_out);
     tcase_add_test(tc, test_libxl_dead_guardian_resumes);
     tcase_add_test(tc, test_suspended_by_the_helper_is_resumed_at_once);
+    tcase_add_test(tc, test_values_recorded_by_the_caller_come_back);
+    tcase_add_test(tc, test_release_sched_hands_the_settings_back);
     tcase_add_test(tc, test_no_change_without_a_guardian);
     suite_add_tcase(s, tc);
     return s;
