@@ -12,6 +12,7 @@
 extern char **environ;
 
 static const char *const on_timeout_names[] = { "abort", "switchover" };
+static const char *const on_off_names[] = { "off", "on" };
 static const char *const policy_names[] = {
     [CVG_POLICY_CONVERGE] = "converge",
     [CVG_POLICY_XEN_DEFAULT] = "xen-default",
@@ -54,6 +55,10 @@ static const struct tun_def defs[CVG_TUN__COUNT] = {
         "policy", CVG_TUN_TYPE_ENUM, CVG_POLICY_CONVERGE, ENUM(policy_names),
         .reason = "converge: downtime-aware stop rule, throttle only the "
         "vCPUs that dirty and only as much as needed" },
+    [CVG_TUN_THROTTLE] = {
+        "throttle", CVG_TUN_TYPE_ENUM, 1, ENUM(on_off_names), .reason =
+        "off: never slow the guest down; the stop rule alone decides, and a "
+        "guest that out-writes the link ends by on_timeout" },
     [CVG_TUN_REFRESH_INTERVAL_MS] = {
         "refresh_interval_ms", CVG_TUN_TYPE_U64, 5000, 0, 3600000, "ms", .reason =
         "a pass outliving this refreshes the dirty bitmap mid-pass so the "
@@ -485,6 +490,11 @@ uint32_t cvg_tun_max_passes(const struct cvg_tunables *t)
 { return (uint32_t)t->u[CVG_TUN_MAX_PASSES]; }
 enum cvg_on_timeout cvg_tun_on_timeout(const struct cvg_tunables *t)
 { return (enum cvg_on_timeout)t->u[CVG_TUN_ON_TIMEOUT]; }
+bool cvg_tun_throttle(const struct cvg_tunables *t)
+{
+    return t->u[CVG_TUN_THROTTLE] != 0;
+}
+
 enum cvg_policy cvg_tun_policy(const struct cvg_tunables *t)
 { return (enum cvg_policy)t->u[CVG_TUN_POLICY]; }
 uint32_t cvg_tun_refresh_interval_ms(const struct cvg_tunables *t)

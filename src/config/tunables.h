@@ -23,6 +23,7 @@
 #ifndef CVG_CONFIG_TUNABLES_H
 #define CVG_CONFIG_TUNABLES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -42,6 +43,7 @@ enum cvg_tun {
     CVG_TUN_MAX_PASSES,
     CVG_TUN_ON_TIMEOUT,
     CVG_TUN_POLICY,
+    CVG_TUN_THROTTLE,
     CVG_TUN_REFRESH_INTERVAL_MS,
     CVG_TUN_SAMPLE_INTERVAL_MS,
     CVG_TUN_THROTTLE_TRIGGER_PCT,
@@ -131,6 +133,7 @@ uint32_t cvg_tun_max_time_s(const struct cvg_tunables *t);          /* 0: no lim
 uint32_t cvg_tun_max_passes(const struct cvg_tunables *t);          /* 0: no limit */
 enum cvg_on_timeout cvg_tun_on_timeout(const struct cvg_tunables *t);
 enum cvg_policy cvg_tun_policy(const struct cvg_tunables *t);
+bool cvg_tun_throttle(const struct cvg_tunables *t);              /* false: never slow the guest */
 uint32_t cvg_tun_refresh_interval_ms(const struct cvg_tunables *t); /* 0: off */
 uint32_t cvg_tun_sample_interval_ms(const struct cvg_tunables *t);
 uint32_t cvg_tun_throttle_trigger_pct(const struct cvg_tunables *t);
