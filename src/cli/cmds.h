@@ -23,5 +23,7 @@ int cvg_cmd_sim_migrate(int argc, char **argv);
 int cvg_cmd_demo(int argc, char **argv);
 int cvg_cmd_config(int argc, char **argv);
 int cvg_cmd_bench(int argc, char **argv);
+int cvg_cmd_migrate(int argc, char **argv);
+int cvg_cmd_migrate_receive(int argc, char **argv);
 
 #endif

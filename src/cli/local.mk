@@ -11,3 +11,9 @@ xl_converge_LDADD = $(CVGLIBS)
 xl_converge_SOURCES += src/cli/cmd_sim.c
 # bench: the virtual-time benchmark (src/vtime)
 xl_converge_SOURCES += src/cli/cmd_bench.c
+# migrate, migrate-receive: xl's migration protocol (src/xlmig); the libxl
+# backend links libxenlight, in this program only.
+xl_converge_SOURCES += src/cli/cmd_migrate.c src/cli/cmd_migrate_receive.c \
+	src/xlmig/xen_backend.c src/xlmig/xen_backend.h
+xl_converge_CPPFLAGS += $(XENLIGHT_CFLAGS) $(XENTOOLLOG_CFLAGS)
+xl_converge_LDADD += $(XENLIGHT_LIBS) $(XENTOOLLOG_LIBS)

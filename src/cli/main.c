@@ -21,6 +21,13 @@ const struct cvg_cmd cvg_cmds[] = {
       "Show the settings converge-helper would use here, and where they come from" },
     { "bench", cvg_cmd_bench, "SCENARIO [--policy P] [--json REPORT] [--timeline CSV]",
       "Run a scenario in virtual time: any guest size, deterministic for a seed" },
+    { "migrate", cvg_cmd_migrate, "[-C config] [-s sshcommand] [-e] [-p] [-D] [--debug] "
+      "[--converge] [--downtime MS] [--bandwidth MiB/s] [--max-time S] "
+      "[--on-timeout abort|switchover] domain host",
+      "Migrate a domain as xl migrate does; --converge adds the switchover-ack" },
+    { "migrate-receive", cvg_cmd_migrate_receive, "[-e] [-d] [-p] [--scenario FILE] "
+      "[--ignore-hello]",
+      "The receiving end of migrate on the simulator (stdin/stdout)" },
     { NULL, NULL, NULL, NULL },
 };
 

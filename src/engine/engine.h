@@ -74,6 +74,10 @@ struct cvg_save_params {
     /* Records every change to the domain before it is made, for the
      * guardian process (guardian/guard.h); NULL: unguarded (tests). */
     struct cvg_guard *guard;
+    /* The receive side of the transport (backchannel.h), when the sender
+     * driver handed one over; live saves only. */
+    bool back_channel;
+    int back_fd;
 };
 
 /* What a save did: the report's source-side fields. */
@@ -113,6 +117,11 @@ struct cvg_restore_params {
     uint32_t console_evtchn, console_domid;
     bool checkpointed;              /* Remus/COLO: not ours, delegated */
     int send_back_fd;               /* -1: none (xl restore) */
+    /* The simulator's model of the destination (0: none): when its own
+     * setup is done (CLOCK_MONOTONIC ns; no SWITCHOVER_ACK before), and
+     * the rate it can apply pages at. */
+    uint64_t ready_at_ns;
+    uint64_t apply_limit_bps;
 };
 
 struct cvg_restore_result {

@@ -6,3 +6,5 @@ libcvg_la_SOURCES += \
 	src/engine/save.c src/engine/restore.c \
 	src/engine/digest.c src/engine/digest.h \
 	src/engine/status.c src/engine/status.h
+# The back channel (HELLO / switchover-ack / BYE) and the switchover gate.
+libcvg_la_SOURCES += src/engine/backchannel.c src/engine/backchannel.h

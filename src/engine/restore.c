@@ -9,6 +9,10 @@
  * applied when they arrive, except the HVM context, which is buffered and
  * applied at END after the event-channel params (the 4.17 sender emits
  * HVM_CONTEXT before HVM_PARAMS).  Every pfn must lie inside the domain.
+ *
+ * Our own records (HELLO, STATS) drive the back channel (backchannel.h):
+ * HELLO_ACK, SWITCHOVER_ACK once a pass is applied and setup is done, BYE
+ * at the end.
  */
 #include "config.h"
 
@@ -20,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "engine/backchannel.h"
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "engine/hvm_state.h"
@@ -44,6 +49,7 @@ struct restore_ctx {
     uint64_t verify_mismatches;
     uint8_t scratch[XCS_PAGE_SIZE];
     uint64_t t0_ns;
+    struct cvg_bc_recv bc;
 };
 
 static void say(struct restore_ctx *c, enum cvg_log_level lvl, const char *fmt, ...)
@@ -76,6 +82,7 @@ static int page_data(struct restore_ctx *c, const struct xcs_rec *rec, struct cv
     struct cvg_hv_mapping map = { 0 };
     uint64_t data_pfns[XCS_MAX_BATCH];
     uint32_t n = 0, ndata = 0, i;
+    uint64_t t0 = cvg_now_ns();
     int rc = 0;
 
     for (i = 0; i < rec->count; i++) {
@@ -120,8 +127,10 @@ static int page_data(struct restore_ctx *c, const struct xcs_rec *rec, struct cv
             say(c, CVG_LOG_ERROR, "verify: pfn %#" PRIx64 " differs", pfn);
     }
 out:
-    if (!rc && !c->verify)
+    if (!rc && !c->verify) {
         c->res->pages_applied += ndata;
+        cvg_bc_recv_applied(&c->bc, ndata, t0);
+    }
     if (map.pages)
         c->hv->ops->unmap(c->hv, &map);
     return rc;
@@ -215,7 +224,7 @@ static int on_record(struct restore_ctx *c, const struct xcs_rec *rec, struct cv
             return 0;
         }
         if (cvg_rec_in_range(rec->type))
-            return 0;           /* ours: the back channel acts on them */
+            return cvg_bc_recv_record(&c->bc, rec, err);
         return xcs_rec_fail(rec, err, -EOPNOTSUPP, "not expected in an HVM restore");
     }
 }
@@ -268,6 +277,8 @@ int cvg_restore(struct cvg_hv *hv, const struct cvg_restore_params *p,
         goto out;
     }
     c->p2m_size = info.p2m_size;
+    cvg_bc_recv_init(&c->bc, p->send_back_fd, p->domid, p->ready_at_ns,
+                     p->apply_limit_bps);
     c->populated = calloc((c->p2m_size + BITS_PER_WORD - 1) / BITS_PER_WORD,
                           sizeof(unsigned long));
     if (!c->populated) {
@@ -288,7 +299,9 @@ int cvg_restore(struct cvg_hv *hv, const struct cvg_restore_params *p,
     say(c, CVG_LOG_INFO, "Found %s domain from Xen %u.%u",
         xcs_dom_type_name(c->rd.dhdr.type), c->rd.dhdr.xen_major, c->rd.dhdr.xen_minor);
     do {
-        rc = xcs_read_record(&c->rd, &rec, err);
+        rc = cvg_bc_recv_before_read(&c->bc, io_fd, err);
+        if (!rc)
+            rc = xcs_read_record(&c->rd, &rec, err);
         if (!rc)
             rc = on_record(c, &rec, err);
     } while (!rc && rec.type != XCS_REC_END);
@@ -298,12 +311,21 @@ int cvg_restore(struct cvg_hv *hv, const struct cvg_restore_params *p,
         uint64_t ms = (cvg_now_ns() - c->t0_ns) / 1000000ull;
 
         res->bytes_read = c->src.off;
-        res->apply_rate_bps = ms ? c->src.off * 1000 / ms : 0;
+        res->apply_rate_bps = cvg_bc_recv_apply_rate(&c->bc);
+        if (!res->apply_rate_bps && ms)
+            res->apply_rate_bps = c->src.off * 1000 / ms;
         say(c, CVG_LOG_INFO, "Restore successful: %" PRIu64 " pages applied", res->pages_applied);
         if (c->verify_mismatches)
             say(c, CVG_LOG_ERROR, "verify: %" PRIu64 " pages differed", c->verify_mismatches);
     }
 out:
+    /* The sender drains the back channel to this record before libxl's
+     * handshake: it goes out on every path once agreed. */
+    {
+        int brc = cvg_bc_recv_bye(&c->bc, rc, rc ? NULL : err);
+
+        rc = rc ? rc : brc;
+    }
     if (reader)
         xcs_reader_free(&c->rd);
     free(c->populated);

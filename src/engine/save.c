@@ -14,6 +14,10 @@
  *                     rest, TSC_INFO + HVM_CONTEXT + HVM_PARAMS, END
  *   always: log-dirty off, qemu log-dirty off
  *
+ * With a back channel (backchannel.h): HELLO after STATIC_DATA_END, STATS
+ * after each pass once agreed, and the switchover gate between the stop
+ * rule's "stop" and the suspend; after END, the channel is read through BYE.
+ *
  * Pages go out in batches of up to 1024 as one writev straight from mapped
  * guest memory (the page contents are read at write time, as libxc does).
  */
@@ -27,6 +31,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "engine/backchannel.h"
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "engine/hvm_state.h"
@@ -38,6 +43,9 @@
 
 #define BITS_PER_WORD (8 * sizeof(unsigned long))
 #define SAVE_BW_WINDOW_MS 2000
+/* While the gate holds: longest wait for the back channel between passes
+ * (an idle guest would otherwise spin through empty passes). */
+#define GATE_POLL_MS 50
 
 struct save_ctx {
     struct cvg_hv *hv;
@@ -70,6 +78,11 @@ struct save_ctx {
     uint64_t pass_start_ms;     /* dirty rate = pages dirtied over the pass */
 
     bool logdirty_on, qemu_logdirty_on, suspended;
+
+    struct cvg_bc_send bc;
+    struct cvg_gate gate;
+    uint64_t hold_bw_bps;       /* send rate when the gate first held */
+    uint64_t last_expected_ms;  /* of the latest verdict, for STATS */
 };
 
 static void say(struct save_ctx *c, enum cvg_log_level lvl, int errnoval,
@@ -98,6 +111,10 @@ static void publish(struct save_ctx *c)
 {
     c->st.now_ms = elapsed_ms(c);
     c->st.bandwidth_bps = cvg_bw_rate(&c->bw);
+    /* Waiting for the ack leaves the link idle, which is no news about
+     * its speed: keep the rate measured before the switchover was held. */
+    if (c->gate.hold_since_ns && c->st.bandwidth_bps < c->hold_bw_bps)
+        c->st.bandwidth_bps = c->hold_bw_bps;
     if (c->ops->stats)
         c->ops->stats(c->ops->opaque, &c->st);
 }
@@ -107,6 +124,33 @@ static int check_stop(struct save_ctx *c, struct cvg_err *err)
     if (c->p->stop_requested && *c->p->stop_requested)
         return cvg_fail(err, -EINTR, "domain %u: save aborted by request (SIGTERM)",
                         c->domid);
+    return 0;
+}
+
+/* Reads what the back channel has (waiting up to timeout_ms) and says
+ * what changed. */
+static int bc_poll(struct save_ctx *c, int timeout_ms, struct cvg_err *err)
+{
+    enum cvg_bc_state was = c->bc.state;
+    bool acked = c->bc.acked;
+    int rc = cvg_bc_send_poll(&c->bc, timeout_ms, err);
+
+    if (rc)
+        return rc;
+    if (was == CVG_BC_ASKED && c->bc.state == CVG_BC_AGREED)
+        say(c, CVG_LOG_INFO, -1, "back channel: destination domain %u agreed "
+            "(caps %#x) after %" PRIu64 " ms", c->bc.peer_domid, c->bc.caps,
+            (cvg_now_ns() - c->bc.hello_ns) / 1000000);
+    else if (was == CVG_BC_ASKED && c->bc.state == CVG_BC_STOCK)
+        say(c, CVG_LOG_INFO, -1, "back channel: no HELLO_ACK within %u ms (a stock "
+            "receiver): migrating without switchover-ack",
+            cvg_tun_hello_timeout_ms(c->p->tun));
+    if (c->bc.ack.apply_rate)
+        c->st.apply_rate_bps = c->bc.ack.apply_rate;
+    if (!acked && c->bc.acked)
+        say(c, CVG_LOG_INFO, -1, "back channel: destination ready for switchover "
+            "(%" PRIu64 " pages applied, %" PRIu64 " MiB/s apply rate)",
+            c->bc.ack.pages_applied, c->bc.ack.apply_rate >> 20);
     return 0;
 }
 
@@ -171,6 +215,8 @@ out:
                          c->st.pass_pages_total);
     if (!rc)
         publish(c);
+    if (!rc)
+        rc = bc_poll(c, 0, err);
     return rc ? rc : check_stop(c, err);
 }
 
@@ -273,11 +319,13 @@ static struct cvg_stop_verdict decide(struct save_ctx *c)
         v = cvg_stop_rule_xen_default(&c->st);
     else
         v = cvg_stop_rule(&c->stop, &c->st);
+    c->last_expected_ms = v.expected_downtime_ms;
     if (v.expected_downtime_ms == UINT64_MAX)
-        say(c, CVG_LOG_INFO, -1, "pass %u: %" PRIu64 " pages dirty, rate unknown: %s (%s)",
+        say(c, c->gate.hold_since_ns ? CVG_LOG_DEBUG : CVG_LOG_INFO, -1, "pass %u: %" PRIu64 " pages dirty, rate unknown: %s (%s)",
             c->st.pass, c->st.dirty_pages, cvg_decision_name(v.decision), v.reason);
     else
-        say(c, CVG_LOG_INFO, -1, "pass %u: %" PRIu64 " pages dirty, %" PRIu64
+        say(c, c->gate.hold_since_ns ? CVG_LOG_DEBUG : CVG_LOG_INFO, -1,
+            "pass %u: %" PRIu64 " pages dirty, %" PRIu64
             " MiB/s, expected downtime %" PRIu64 " ms: %s (%s)", c->st.pass,
             c->st.dirty_pages, c->st.bandwidth_bps >> 20, v.expected_downtime_ms,
             cvg_decision_name(v.decision), v.reason);
@@ -316,6 +364,7 @@ static int setup(struct save_ctx *c, struct cvg_err *err)
     c->stop.max_passes = cvg_tun_max_passes(t);
     c->stop.on_limit = cvg_tun_on_timeout(t) == CVG_ON_TIMEOUT_SWITCHOVER ?
                        CVG_ON_LIMIT_SWITCHOVER : CVG_ON_LIMIT_ABORT;
+    c->gate.ack_timeout_ms = cvg_tun_ack_timeout_ms(t);
 
     c->bitmap_words = (size_t)((c->p2m_size + BITS_PER_WORD - 1) / BITS_PER_WORD);
     c->bitmap = calloc(c->bitmap_words, sizeof(unsigned long));
@@ -382,6 +431,93 @@ static int suspend_guest(struct save_ctx *c, struct cvg_err *err)
     return 0;
 }
 
+/* The end of a pass, for a receiver of ours: everything before it is sent. */
+static int send_stats(struct save_ctx *c, struct cvg_err *err)
+{
+    const struct cvg_stats s = {
+        .pass = c->st.pass,
+        .bytes_sent = c->st.bytes_sent,
+        .remaining = c->st.dirty_pages * CVG_PAGE_SIZE,
+        .dirty_rate = c->st.dirty_rate_pps * CVG_PAGE_SIZE,
+        .throttle_pct = c->st.throttle_pct > 100 ? 100 : c->st.throttle_pct,
+        .expected_downtime_ms = c->last_expected_ms > UINT32_MAX ? UINT32_MAX :
+                                (uint32_t)c->last_expected_ms,
+    };
+
+    return cvg_bc_send_stats(&c->bc, &c->sink, &s, err);
+}
+
+/*
+ * Between "stop" and the suspend: the destination's switchover-ack (QEMU's
+ * model: holding only delays the stop, precopy goes on meanwhile).  Turns a
+ * held stop into another live pass, a timeout into on_timeout's choice.
+ */
+static int gate_switchover(struct save_ctx *c, struct cvg_stop_verdict *v,
+                           struct cvg_err *err)
+{
+    enum cvg_gate_verdict g;
+    struct cvg_dominfo info;
+    const char *why;
+    bool held, was_acked = c->bc.acked;
+    int rc = send_stats(c, err);
+
+    if (rc || v->decision != CVG_STOP_AND_COPY)
+        return rc;
+    if (c->hv->ops->dominfo(c->hv, c->domid, &info, NULL) == 0)
+        c->st.guest_paused = info.paused;
+    rc = bc_poll(c, 0, err);
+    if (rc)
+        return rc;
+    held = c->gate.hold_since_ns != 0;
+    g = cvg_gate_check(&c->gate, &c->bc, c->st.guest_paused, cvg_now_ns(), &why);
+    if (g == CVG_GATE_HOLD) {
+        if (!held)
+            c->hold_bw_bps = c->st.bandwidth_bps;
+        if (!held)
+            say(c, CVG_LOG_INFO, -1, "switchover held: %s (at most %u ms)", why,
+                c->gate.ack_timeout_ms);
+        rc = bc_poll(c, GATE_POLL_MS, err);
+        if (!rc)
+            rc = check_stop(c, err);
+        if (rc)
+            return rc;
+        g = cvg_gate_check(&c->gate, &c->bc, c->st.guest_paused, cvg_now_ns(), &why);
+    }
+    /* The ack brings the destination's apply rate: the stop must still
+     * hold with it (the gate stays open for the passes that follow). */
+    if (g == CVG_GATE_GO && !was_acked && c->bc.acked) {
+        *v = decide(c);
+        if (v->decision != CVG_STOP_AND_COPY)
+            return 0;
+    }
+    switch (g) {
+    case CVG_GATE_GO:
+        if (c->gate.hold_since_ns)
+            say(c, CVG_LOG_INFO, -1, "switchover: %s after %" PRIu64 " ms held", why,
+                (cvg_now_ns() - c->gate.hold_since_ns) / 1000000);
+        return 0;
+    case CVG_GATE_HOLD:
+        v->decision = CVG_CONTINUE;
+        v->reason = why;
+        return 0;
+    case CVG_GATE_TIMEOUT:
+        say(c, CVG_LOG_WARN, -1, "no SWITCHOVER_ACK within ack_timeout_ms (%u ms): %s",
+            c->gate.ack_timeout_ms, c->stop.on_limit == CVG_ON_LIMIT_SWITCHOVER ?
+            "switching over anyway (on_timeout = switchover)" : "giving up "
+            "(on_timeout = abort)");
+        if (c->stop.on_limit != CVG_ON_LIMIT_SWITCHOVER) {
+            v->decision = CVG_ABORT;
+            v->reason = "the destination did not acknowledge switchover in time";
+            v->forced = true;
+        }
+        return 0;
+    case CVG_GATE_LOST:
+        break;
+    }
+    return cvg_fail(err, -EPIPE, "domain %u: %s; the guest keeps running here",
+                    c->domid, why);
+}
+
 static int live_phase(struct save_ctx *c, struct cvg_err *err)
 {
     struct cvg_stop_verdict v;
@@ -402,6 +538,9 @@ static int live_phase(struct save_ctx *c, struct cvg_err *err)
         if (rc)
             return rc;
         v = decide(c);
+        rc = gate_switchover(c, &v, err);
+        if (rc)
+            return rc;
         c->res->last_decision = v.decision;
         if (v.decision != CVG_CONTINUE)
             break;
@@ -448,6 +587,10 @@ static int final_phase(struct save_ctx *c, bool live, struct cvg_err *err)
         return rc;
     c->res->final_pages = c->st.pages_sent - before;
     c->res->downtime_ms = (cvg_now_ns() - t_suspend) / 1000000ull;
+    /* Nothing of ours may reach xl's handshake on this fd. */
+    rc = cvg_bc_send_drain(&c->bc, c->gate.ack_timeout_ms, err);
+    if (rc)
+        return rc;
     say(c, CVG_LOG_DETAIL, -1, "stop-and-copy: suspend %" PRIu64 " ms, %" PRIu64
         " pages in %" PRIu64 " ms, CPU state and END %" PRIu64 " ms",
         (t_suspended - t_suspend) / 1000000, c->res->final_pages,
@@ -473,6 +616,7 @@ int cvg_save(struct cvg_hv *hv, const struct cvg_save_params *p,
     c->res = res;
     c->t0_ns = cvg_now_ns();
     cvg_sink_init_fd(&c->sink, io_fd);
+    cvg_bc_send_init(&c->bc, p->back_channel ? p->back_fd : -1);
     cvg_bw_init(&c->bw, SAVE_BW_WINDOW_MS);
     cvg_bw_add(&c->bw, 0, 0);
 
@@ -485,6 +629,9 @@ int cvg_save(struct cvg_hv *hv, const struct cvg_save_params *p,
     rc = switch_qemu(c, true, err);
     if (!rc)
         rc = write_headers(c, err);
+    if (!rc && p->live)
+        rc = cvg_bc_send_hello(&c->bc, &c->sink, c->domid, c->p2m_size,
+                               cvg_tun_hello_timeout_ms(p->tun), cvg_now_ns(), err);
     if (!rc && p->live)
         rc = live_phase(c, err);
     if (!rc)

@@ -25,12 +25,14 @@
 #include <unistd.h>
 
 #include "config/tunables.h"
+#include "engine/backchannel.h"
 #include "engine/engine.h"
 #include "engine/status.h"
 #include "guardian/guard.h"
 #include "helper/args.h"
 #include "helper/report.h"
 #include "hv/hv.h"
+#include "hv/sim_client.h"
 #include "wire/ipc.h"
 
 #define CTX "converge-helper"
@@ -192,8 +194,16 @@ static int do_save(struct helper *h, const struct cvg_tunables *tun,
         .guard = h->guard,
     };
     struct cvg_save_result res;
+    const char *why;
     int rc;
 
+    /* The back channel is the one our sender driver exported; libxl's own
+     * recv_fd is a dup of xl's stdin in a plain migration. */
+    p.back_fd = cvg_bc_env_fd(&why);
+    p.back_channel = p.back_fd >= 0;
+    if (why)
+        hlog(h, CVG_LOG_WARN, -1, "%s=%s %s: no back channel", CVG_BC_ENV_FD,
+             getenv(CVG_BC_ENV_FD), why);
     cvg_status_init(&h->status, h->args.domid, cvg_tun_downtime_limit_ms(tun));
     rc = cvg_save(h->hv, &p, &ops, h->args.io_fd, &res, err);
     cvg_status_remove(&h->status);
@@ -217,10 +227,17 @@ static int do_restore(struct helper *h, struct cvg_helper_report *rep, struct cv
         .console_domid = h->args.console_domid,
         .send_back_fd = h->args.back_fd,
     };
-    struct cvg_restore_result res;
+    struct cvg_restore_result res = { 0 };
     int rc;
 
-    rc = cvg_restore(h->hv, &p, &ops, h->args.io_fd, &res, err);
+    /* The destination's setup time and apply rate exist only as a model. */
+    if (cvg_hv_is_sim(h->hv) &&
+        (cvg_bc_env_u64(CVG_BC_ENV_SIM_READY_AT, &p.ready_at_ns) ||
+         cvg_bc_env_u64(CVG_BC_ENV_SIM_APPLY_RATE, &p.apply_limit_bps)))
+        rc = cvg_fail(err, -EINVAL, "%s or %s is not a decimal number",
+                      CVG_BC_ENV_SIM_READY_AT, CVG_BC_ENV_SIM_APPLY_RATE);
+    else
+        rc = cvg_restore(h->hv, &p, &ops, h->args.io_fd, &res, err);
     /* Like the stock helper, results go out even after a failure (zero
      * gfns then): without them libxl only says "exited without providing
      * results" and the real error is lost.  The failure is in complete. */

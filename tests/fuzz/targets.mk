@@ -11,3 +11,4 @@ include tests/fuzz/wire-xl.mk
 include tests/fuzz/config.mk
 include tests/fuzz/hv.mk
 include tests/fuzz/sim.mk
+include tests/fuzz/migrate.mk

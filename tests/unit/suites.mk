@@ -6,3 +6,4 @@ include tests/unit/hv.mk
 include tests/unit/sim.mk
 include tests/unit/policy-conv.mk
 include tests/unit/guardian.mk
+include tests/unit/migrate.mk
