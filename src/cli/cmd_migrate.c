@@ -217,7 +217,7 @@ int cvg_cmd_migrate(int argc, char **argv)
     if (helper_opt)
         snprintf(helper, sizeof(helper), "%s", helper_opt);
     else if (cvg_find_program("converge-helper", CVG_PKGLIBEXECDIR, helper,
-                              sizeof(helper)) && is_sim) {
+                              sizeof(helper)) && (is_sim || o.converge)) {
         fprintf(stderr, PROG ": converge-helper not found (use --helper)\n");
         rc = 1;
         goto out;

@@ -175,10 +175,14 @@ static int handle_record(struct cvg_bc_send *bc, struct cvg_err *err)
                             " before a HELLO_ACK", m.offset);
         bc->state = CVG_BC_DONE;
         bc->bye_status = m.u.bye.status;
-        if (m.u.bye.status < 0)
+        /* The peer's number is only an errno if it looks like one. */
+        if (m.u.bye.status < 0 && m.u.bye.status >= -4095)
             return cvg_fail(err, m.u.bye.status, "the destination gave up: %s "
                             "(CVG_BYE status %d)", strerror(-m.u.bye.status),
                             m.u.bye.status);
+        if (m.u.bye.status < 0)
+            return cvg_fail(err, -EREMOTEIO, "the destination gave up (CVG_BYE "
+                            "status %d)", m.u.bye.status);
         return 1;
     default:
         return cvg_fail(err, -EPROTO, "back channel: %s at offset %" PRIu64
