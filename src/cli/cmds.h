@@ -25,5 +25,8 @@ int cvg_cmd_config(int argc, char **argv);
 int cvg_cmd_bench(int argc, char **argv);
 int cvg_cmd_migrate(int argc, char **argv);
 int cvg_cmd_migrate_receive(int argc, char **argv);
+int cvg_cmd_dirty_rate(int argc, char **argv);
+int cvg_cmd_dirty_limit(int argc, char **argv);
+int cvg_cmd_migrate_info(int argc, char **argv);
 
 #endif

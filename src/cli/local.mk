@@ -17,3 +17,6 @@ xl_converge_SOURCES += src/cli/cmd_migrate.c src/cli/cmd_migrate_receive.c \
 	src/xlmig/xen_backend.c src/xlmig/xen_backend.h
 xl_converge_CPPFLAGS += $(XENLIGHT_CFLAGS) $(XENTOOLLOG_CFLAGS)
 xl_converge_LDADD += $(XENLIGHT_LIBS) $(XENTOOLLOG_LIBS)
+# dirty-rate, dirty-limit, migrate-info: libxenconverge's commands (src/lib)
+xl_converge_SOURCES += src/cli/cmd_dirty_rate.c src/cli/cmd_dirty_limit.c \
+	src/cli/cmd_migrate_info.c src/cli/api_cli.c src/cli/api_cli.h

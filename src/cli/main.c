@@ -28,6 +28,14 @@ const struct cvg_cmd cvg_cmds[] = {
     { "migrate-receive", cvg_cmd_migrate_receive, "[-e] [-d] [-p] [--scenario FILE] "
       "[--ignore-hello]",
       "The receiving end of migrate on the simulator (stdin/stdout)" },
+    { "dirty-rate", cvg_cmd_dirty_rate, "DOMAIN [--period MS] [--json] [--no-probe]",
+      "Measure a domain's dirty rate, per vCPU (QEMU's calc-dirty-rate)" },
+    { "dirty-limit", cvg_cmd_dirty_limit, "DOMAIN --vcpu N|all --rate MIB_S | --cancel "
+      "[--vcpu N|all] | --list [--json]",
+      "Limit how fast a vCPU dirties memory, until cancelled (set-vcpu-dirty-limit)" },
+    { "migrate-info", cvg_cmd_migrate_info, "DOMAIN [--json] [--watch] [--interval MS] "
+      "[--count N]",
+      "Show the live statistics of a domain's migration (QEMU's info migrate)" },
     { NULL, NULL, NULL, NULL },
 };
 

@@ -7,3 +7,4 @@ include tests/unit/sim.mk
 include tests/unit/policy-conv.mk
 include tests/unit/guardian.mk
 include tests/unit/migrate.mk
+include tests/api/api.mk
