@@ -14,6 +14,12 @@
  *                     rest, TSC_INFO + HVM_CONTEXT + HVM_PARAMS, END
  *   always: log-dirty off, qemu log-dirty off
  *
+ * The convergence policy (throttle.h) samples the dirty rate between
+ * batches, throttles the guest through the scheduler and decides at the
+ * end of each pass; when a pass outlives refresh_interval_ms it refreshes
+ * the dirty picture mid-pass (a CLEAN into a scratch bitmap, kept for the
+ * next pass).  Every throttle comes off on every exit path.
+ *
  * With a back channel (backchannel.h): HELLO after STATIC_DATA_END, STATS
  * after each pass once agreed, and the switchover gate between the stop
  * rule's "stop" and the suspend; after END, the channel is read through BYE.
@@ -37,6 +43,7 @@
 #include "engine/hvm_state.h"
 #include "guardian/guard.h"
 #include "engine/ratelimit.h"
+#include "engine/throttle.h"
 #include "policy/bandwidth.h"
 #include "policy/stop_rule.h"
 #include "wire/xc_stream.h"
@@ -57,7 +64,10 @@ struct save_ctx {
 
     uint64_t p2m_size;
     unsigned long *bitmap;      /* the dirty set the next pass sends */
-    unsigned long *final_bm;    /* the FINAL CLEAN, merged into bitmap */
+    unsigned long *final_bm;    /* FINAL or refresh CLEAN, merged */
+    unsigned long *next_bm;     /* refreshed bits, for the next pass */
+    uint64_t next_count;        /* bits set in next_bm */
+    uint64_t last_clean_count;  /* dirty_count of the latest CLEAN */
     size_t bitmap_words;
 
     /* batch under construction */
@@ -78,6 +88,8 @@ struct save_ctx {
     uint64_t pass_start_ms;     /* dirty rate = pages dirtied over the pass */
 
     bool logdirty_on, qemu_logdirty_on, suspended;
+
+    struct cvg_throttle *thr;   /* NULL: xen-default, throttle=off, not live */
 
     struct cvg_bc_send bc;
     struct cvg_gate gate;
@@ -110,6 +122,7 @@ static uint64_t elapsed_ms(const struct save_ctx *c)
 static void publish(struct save_ctx *c)
 {
     c->st.now_ms = elapsed_ms(c);
+    c->st.throttle_pct = cvg_throttle_current_pct(c->thr);
     c->st.bandwidth_bps = cvg_bw_rate(&c->bw);
     /* Waiting for the ack leaves the link idle, which is no news about
      * its speed: keep the rate measured before the switchover was held. */
@@ -152,6 +165,62 @@ static int bc_poll(struct save_ctx *c, int timeout_ms, struct cvg_err *err)
             "(%" PRIu64 " pages applied, %" PRIu64 " MiB/s apply rate)",
             c->bc.ack.pages_applied, c->bc.ack.apply_rate >> 20);
     return 0;
+}
+
+static void merge_into(unsigned long *dst, const unsigned long *src, size_t words)
+{
+    for (size_t w = 0; w < words; w++)
+        dst[w] |= src[w];
+}
+
+static uint64_t count_bits(const unsigned long *bm, size_t words)
+{
+    uint64_t n = 0;
+
+    for (size_t w = 0; w < words; w++)
+        n += (uint64_t)__builtin_popcountl(bm[w]);
+    return n;
+}
+
+/*
+ * Background refresh: Xen's dirty bits since the last CLEAN go into the
+ * next pass's set now, so the counter starts afresh and the controllers
+ * see this pass's dirtying, not a saturated total.
+ */
+static int refresh(struct save_ctx *c, struct cvg_err *err)
+{
+    struct cvg_logdirty_stats ls = { 0 };
+    int rc = c->hv->ops->logdirty_op(c->hv, c->domid, CVG_LOGDIRTY_CLEAN, c->final_bm,
+                                     c->p2m_size, 0, &ls, err);
+
+    if (rc)
+        return rc;
+    merge_into(c->next_bm, c->final_bm, c->bitmap_words);
+    c->next_count = count_bits(c->next_bm, c->bitmap_words);
+    say(c, CVG_LOG_DEBUG, -1, "pass %u: dirty picture refreshed mid-pass (%u new, %"
+        PRIu64 " for the next pass)", c->st.pass, ls.dirty_count, c->next_count);
+    return cvg_throttle_refreshed(c->thr, &c->st, ls.dirty_count, c->next_count, err);
+}
+
+/* Between batches: the policy samples, throttles, may refresh or give up. */
+static int throttle_poll(struct save_ctx *c, struct cvg_err *err)
+{
+    enum cvg_decision d;
+    bool want_refresh;
+    int rc;
+
+    if (!c->thr || c->suspended)
+        return 0;
+    rc = cvg_throttle_poll(c->thr, &c->st, c->next_count, &want_refresh, &d, err);
+    if (!rc && want_refresh)
+        rc = refresh(c, err);
+    if (!rc && d == CVG_ABORT) {
+        c->res->aborted = true;
+        rc = cvg_fail(err, -ECANCELED, "domain %u: migration aborted in pass %u: "
+                      "max_time reached (on_timeout = abort); the guest keeps running "
+                      "here", c->domid, c->st.pass);
+    }
+    return rc;
 }
 
 /* Sends the batch in c->pfns/types: map the pages with data, one writev. */
@@ -217,6 +286,8 @@ out:
         publish(c);
     if (!rc)
         rc = bc_poll(c, 0, err);
+    if (!rc)
+        rc = throttle_poll(c, err);
     return rc ? rc : check_stop(c, err);
 }
 
@@ -294,8 +365,14 @@ static int clean(struct save_ctx *c, unsigned mode, uint64_t *dirty,
     if (rc)
         return rc;
     if (merge)
-        for (size_t w = 0; w < c->bitmap_words; w++)
-            c->bitmap[w] |= c->final_bm[w];
+        merge_into(c->bitmap, c->final_bm, c->bitmap_words);
+    /* What refreshes collected during the pass belongs to this set too. */
+    if (c->next_count) {
+        merge_into(c->bitmap, c->next_bm, c->bitmap_words);
+        memset(c->next_bm, 0, c->bitmap_words * sizeof(unsigned long));
+        c->next_count = 0;
+    }
+    c->last_clean_count = ls.dirty_count;
     *dirty = bitmap_count(c);
     /* Rate over the pass that just ended: distinct pages it dirtied. */
     {
@@ -315,10 +392,21 @@ static struct cvg_stop_verdict decide(struct save_ctx *c)
     struct cvg_stop_verdict v;
 
     publish(c);
-    if (c->policy == CVG_POLICY_XEN_DEFAULT)
+    if (c->thr) {
+        struct cvg_err terr = { 0 };
+
+        /* The policy's verdict embeds the stop rule; if the hypervisor
+         * refuses a sample here, the plain rule still decides. */
+        if (cvg_throttle_pass_end(c->thr, &c->st, c->last_clean_count, &v, &terr)) {
+            say(c, CVG_LOG_WARN, -1, "throttle: %s", terr.msg);
+            v = cvg_stop_rule(&c->stop, &c->st);
+        }
+        publish(c);
+    } else if (c->policy == CVG_POLICY_XEN_DEFAULT) {
         v = cvg_stop_rule_xen_default(&c->st);
-    else
+    } else {
         v = cvg_stop_rule(&c->stop, &c->st);
+    }
     c->last_expected_ms = v.expected_downtime_ms;
     if (v.expected_downtime_ms == UINT64_MAX)
         say(c, c->gate.hold_since_ns ? CVG_LOG_DEBUG : CVG_LOG_INFO, -1, "pass %u: %" PRIu64 " pages dirty, rate unknown: %s (%s)",
@@ -326,9 +414,9 @@ static struct cvg_stop_verdict decide(struct save_ctx *c)
     else
         say(c, c->gate.hold_since_ns ? CVG_LOG_DEBUG : CVG_LOG_INFO, -1,
             "pass %u: %" PRIu64 " pages dirty, %" PRIu64
-            " MiB/s, expected downtime %" PRIu64 " ms: %s (%s)", c->st.pass,
+            " MiB/s, expected downtime %" PRIu64 " ms, throttle %u%%: %s (%s)", c->st.pass,
             c->st.dirty_pages, c->st.bandwidth_bps >> 20, v.expected_downtime_ms,
-            cvg_decision_name(v.decision), v.reason);
+            c->st.throttle_pct, cvg_decision_name(v.decision), v.reason);
     return v;
 }
 
@@ -355,9 +443,6 @@ static int setup(struct save_ctx *c, struct cvg_err *err)
     c->st.guest_paused = info.paused;
 
     c->policy = cvg_tun_policy(t);
-    if (c->policy == CVG_POLICY_AUTO_CONVERGE || c->policy == CVG_POLICY_DIRTY_LIMIT)
-        return cvg_fail(err, -EOPNOTSUPP, "policy %s is not available in this build "
-                        "(use converge or xen-default)", cvg_policy_name(c->policy));
     c->stop.downtime_limit_ms = cvg_tun_downtime_limit_ms(t);
     c->stop.bandwidth_cap_bps = (uint64_t)cvg_tun_bandwidth_mib_s(t) << 20;
     c->stop.max_time_ms = cvg_tun_max_time_s(t) * 1000u;
@@ -369,8 +454,9 @@ static int setup(struct save_ctx *c, struct cvg_err *err)
     c->bitmap_words = (size_t)((c->p2m_size + BITS_PER_WORD - 1) / BITS_PER_WORD);
     c->bitmap = calloc(c->bitmap_words, sizeof(unsigned long));
     c->final_bm = calloc(c->bitmap_words, sizeof(unsigned long));
+    c->next_bm = calloc(c->bitmap_words, sizeof(unsigned long));
     c->scratch = malloc(sizeof(*c->scratch));
-    if (!c->bitmap || !c->final_bm || !c->scratch)
+    if (!c->bitmap || !c->final_bm || !c->next_bm || !c->scratch)
         return cvg_fail(err, -ENOMEM, "out of memory for a %" PRIu64 "-page bitmap",
                         c->p2m_size);
     return 0;
@@ -518,6 +604,25 @@ static int gate_switchover(struct save_ctx *c, struct cvg_stop_verdict *v,
                     c->domid, why);
 }
 
+/* The throttle's "about to change" hook: the guardian records the value
+ * first, so a SIGKILLed helper's throttle still comes off. */
+static int guard_record(void *opaque, enum cvg_throttle_setting what, uint32_t vcpu,
+                        uint64_t value)
+{
+    struct save_ctx *c = opaque;
+
+    switch (what) {
+    case CVG_SETTING_CAP:
+        return cvg_guard_record_cap(c->p->guard, (uint32_t)value, NULL);
+    case CVG_SETTING_BUDGET:
+        return cvg_guard_record_budget(c->p->guard, vcpu, (uint32_t)(value >> 32),
+                                       (uint32_t)value, NULL);
+    case CVG_SETTING_AFFINITY:
+        return cvg_guard_record_affinity(c->p->guard, vcpu, &value, 1, NULL);
+    }
+    return -EINVAL;
+}
+
 static int live_phase(struct save_ctx *c, struct cvg_err *err)
 {
     struct cvg_stop_verdict v;
@@ -530,6 +635,15 @@ static int live_phase(struct save_ctx *c, struct cvg_err *err)
     if (rc)
         return rc;
     c->logdirty_on = true;
+    if (c->policy != CVG_POLICY_XEN_DEFAULT && cvg_tun_throttle(c->p->tun)) {
+        const struct cvg_throttle_hooks hooks = { guard_record, c };
+
+        rc = cvg_throttle_init(&c->thr, c->hv, c->domid, c->p->tun, &c->stop, &hooks, err);
+        if (rc)
+            return rc;
+        say(c, CVG_LOG_DETAIL, -1, "policy %s, throttle lever %s",
+            cvg_policy_name(c->policy), cvg_throttle_lever(c->thr));
+    }
     rc = send_all(c, err);
     for (;;) {
         if (rc)
@@ -637,8 +751,18 @@ int cvg_save(struct cvg_hv *hv, const struct cvg_save_params *p,
     if (!rc)
         rc = final_phase(c, p->live, err);
 out:
-    /* Every path: log-dirty off, ours and qemu's; a failure here matters
-     * less than the one that brought us here, but is still reported. */
+    /* Every path: throttles off, log-dirty off, ours and qemu's; a failure
+     * here matters less than the one that brought us here, but is still
+     * reported. */
+    if (c->thr) {
+        res->max_throttle_pct = cvg_throttle_max_pct(c->thr);
+        if (cvg_throttle_release(c->thr, &cleanup_err))
+            say(c, CVG_LOG_ERROR, -1, "%s", cleanup_err.msg);
+        else
+            cvg_guard_release_sched(p->guard, NULL);
+        cvg_throttle_free(c->thr);
+        c->thr = NULL;
+    }
     if (c->logdirty_on &&
         hv->ops->logdirty_disable(hv, c->domid, &cleanup_err))
         say(c, CVG_LOG_ERROR, -1, "%s", cleanup_err.msg);
@@ -656,6 +780,7 @@ out:
     res->last = c->st;
     free(c->bitmap);
     free(c->final_bm);
+    free(c->next_bm);
     free(c->scratch);
     free(c);
     return rc;
