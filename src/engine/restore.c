@@ -185,6 +185,11 @@ static int on_record(struct restore_ctx *c, const struct xcs_rec *rec, struct cv
     }
     switch (rec->type) {
     case XCS_REC_PAGE_DATA:
+        /* A plain stream sends the CPU state once, after every page
+         * (end_of_checkpoint); found by tests/fault flipping record types. */
+        if (c->hvm_context && !c->p->checkpointed)
+            return xcs_rec_fail(rec, err, -EINVAL, "after HVM_CONTEXT: memory must come "
+                                "before the CPU state");
         return page_data(c, rec, err);
     case XCS_REC_X86_CPUID_POLICY:
         /* Applying a CPU policy needs libxenguest's xc_cpu_policy_*; until the
@@ -201,6 +206,8 @@ static int on_record(struct restore_ctx *c, const struct xcs_rec *rec, struct cv
                                           tsc.incarnation, err);
         return rc;
     case XCS_REC_HVM_CONTEXT:
+        if (c->hvm_context && !c->p->checkpointed)
+            return xcs_rec_fail(rec, err, -EINVAL, "a second HVM_CONTEXT in a plain stream");
         free(c->hvm_context);
         c->hvm_context = malloc(rec->length);
         if (!c->hvm_context)

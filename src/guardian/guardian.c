@@ -152,6 +152,10 @@ static void watch_suspended(struct guardian *gd)
              "resumes it (no toolstack process known to watch)", gd->ledger.domid);
         return;
     }
+    if (still_suspended(gd) && libxl_alive(gd))
+        glog(gd, CVG_GUARD_LOG_INFO, "domain %u is suspended and the save did not complete: "
+             "libxl (pid %d) resumes it; resuming it here only if libxl dies within %u ms",
+             gd->ledger.domid, (int)pid, CVG_GUARD_LIBXL_GRACE_MS);
     for (unsigned waited = 0; ; waited += WATCH_STEP_MS) {
         struct timespec ts = { 0, WATCH_STEP_MS * 1000000L };
 

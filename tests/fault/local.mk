@@ -11,3 +11,14 @@ tests_fault_check_guardian_CPPFLAGS = $(fault_cppflags)
 tests_fault_check_guardian_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_fault_check_guardian_LDADD = $(CVGLIBS) $(CHECK_LIBS)
 EXTRA_tests_fault_check_guardian_DEPENDENCIES = converge-simd$(EXEEXT)
+
+# fault-inject: whole migrations with a fault each (fcase.h, proxy.h);
+# fault.sh runs the CI plan against a private converge-simd.
+noinst_PROGRAMS += tests/fault/fault-inject
+tests_fault_fault_inject_SOURCES = tests/fault/fault_inject.c \
+	tests/fault/fcase.c tests/fault/fcase.h \
+	tests/fault/proxy.c tests/fault/proxy.h
+tests_fault_fault_inject_LDADD = $(CVGLIBS)
+TESTS += tests/fault/ci-1.sh tests/fault/ci-2.sh tests/fault/ci-3.sh tests/fault/ci-4.sh
+EXTRA_DIST += tests/fault/fault.sh tests/fault/ci-1.sh tests/fault/ci-2.sh \
+	tests/fault/ci-3.sh tests/fault/ci-4.sh
