@@ -23,9 +23,9 @@ int cvg_cli_api_open(struct cvg_cli_api *a, bool verbose)
         return 1;
     }
     /* Uninstalled (a build tree): the owner daemon sits beside us. */
-    if (!getenv("XENCONVERGE_LIMITD") &&
+    if (!getenv("LIBXENCONVERGE_LIMITD") &&
         !cvg_find_program("converge-limitd", CVG_PKGLIBEXECDIR, limitd, sizeof(limitd)))
-        setenv("XENCONVERGE_LIMITD", limitd, 1);
+        setenv("LIBXENCONVERGE_LIMITD", limitd, 1);
     rc = xenconverge_open(&a->h, (xentoollog_logger *)a->logger, NULL, 0);
     if (rc) {
         xtl_logger_destroy((xentoollog_logger *)a->logger);

@@ -18,7 +18,7 @@ struct cvg_cli_api {
 };
 
 /* 0, or prints why and returns non-zero.  Finds converge-limitd beside
- * xl-converge (a build tree) when $XENCONVERGE_LIMITD is unset. */
+ * xl-converge (a build tree) when $LIBXENCONVERGE_LIMITD is unset. */
 int cvg_cli_api_open(struct cvg_cli_api *a, bool verbose);
 void cvg_cli_api_close(struct cvg_cli_api *a);
 

@@ -24,7 +24,9 @@
 
 #define CTX "xenconverge"
 #define CALL_TIMEOUT_MS 5000u
-#define LIMITD_ENV "XENCONVERGE_LIMITD"
+/* Not XENCONVERGE_*: converge-helper refuses unknown variables of that
+ * prefix, and it runs with its caller's environment. */
+#define LIMITD_ENV "LIBXENCONVERGE_LIMITD"
 
 _Static_assert(XENCONVERGE_MAX_VCPUS == CVG_OWN_MAX_VCPUS, "vCPU bound");
 _Static_assert(XENCONVERGE_ALL_VCPUS == CVG_OWN_ALL, "all vCPUs");

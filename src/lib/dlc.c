@@ -12,6 +12,8 @@
 #define N CVG_DLC_MAX_VCPUS
 /* Below this (pages/s, 1 MiB/s) a group's dirtying is not worth a probe. */
 #define NEGLIGIBLE_PPS 256.0
+/* Weight of the past in a throttled vCPU's average pace (about 5 windows). */
+#define CPU_AVG 0.8
 /* What is left of the regression's history when the workload changed. */
 #define STALE_DISCOUNT 0.1
 /* A rate the regression gives with this confidence is acted on. */
@@ -98,8 +100,10 @@ static void check_stale(struct cvg_dlc *d, const struct cvg_dlc_window *w)
     if (y <= (1 + d->p.stale_frac) * known + noise + NEGLIGIBLE_PPS)
         return;
     for (uint32_t v = 0; v < d->nr; v++)
-        if (d->share[v] >= 0.999)
+        if (d->share[v] >= 0.999) {
             cvg_est_forget(&d->est, v);
+            d->probed[v] = false;
+        }
     discount(&d->est, STALE_DISCOUNT);
 }
 
@@ -130,7 +134,12 @@ void cvg_dlc_observe(struct cvg_dlc *d, const struct cvg_dlc_window *w)
     if (d->probe.phase != CVG_PROBE_IDLE) {
         /* A probe window's dip is the probe's to read (against the windows
          * on both sides); the regression sees only the others. */
-        hit = cvg_probe_targets(&d->probe, who) > 0;
+        uint32_t nwho = cvg_probe_targets(&d->probe, who);
+
+        hit = nwho > 0;
+        for (uint32_t i = 0; i < nwho; i++)
+            if (who[i] < d->nr)
+                d->probed[who[i]] = true;
         if (cvg_probe_window(&d->probe, &d->est, w->dt_s, w->pages, w->run_s)) {
             d->last_probe_end_s = d->now_s;
             d->rounds++;
@@ -152,6 +161,7 @@ void cvg_dlc_observe(struct cvg_dlc *d, const struct cvg_dlc_window *w)
         if (hit)
             continue;
         d->cpu[v] = cpu;
+        d->cpu_avg[v] = d->windows > 1 ? CPU_AVG * d->cpu_avg[v] + (1 - CPU_AVG) * cpu : cpu;
         if (d->applied[v] < 0.999)
             continue;
         /* Peak-following: what the vCPU uses when nothing holds it back. */
@@ -283,12 +293,11 @@ double cvg_dlc_rate(const struct cvg_dlc *d, uint32_t v)
 
     if (v >= d->nr)
         return 0;
-    /* A throttled vCPU at its share (the dither averages out); a free one
-     * at the pace of the last window that was not a probe (the estimator's
-     * smoothed CPU rate would lag a change by a second). */
-    cpu = d->cpu[v];
-    if (d->share[v] < 0.999 && d->u0_set[v])
-        cpu = d->share[v] < d->u0[v] ? d->share[v] : d->u0[v];
+    /* A throttled vCPU at its average pace over the last windows (the
+     * dither averages out); a free one at the pace of the last window that
+     * was not a probe (the estimator's smoothed CPU rate would lag a change
+     * by a second).  Both measured, not what the share promises. */
+    cpu = d->share[v] < 0.999 ? d->cpu_avg[v] : d->cpu[v];
     return d->est.r[v] * cpu;
 }
 
@@ -308,7 +317,7 @@ uint32_t cvg_dlc_flags(const struct cvg_dlc *d, uint32_t v)
         f |= CVG_OWN_VCPU_IDLE;
     if (e->unsplit[v])
         f |= CVG_OWN_VCPU_UNSPLIT;
-    else if (e->has_learnt[v] && e->group_size[v] > 1)
+    else if (d->probed[v])
         f |= CVG_OWN_VCPU_PROBED;
     if (d->quota[v] > 0)
         f |= CVG_OWN_VCPU_LIMITED;

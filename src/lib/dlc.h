@@ -69,7 +69,10 @@ struct cvg_dlc {
     bool u0_set[CVG_DLC_MAX_VCPUS];
     double cpu[CVG_DLC_MAX_VCPUS];      /* CPU-s per s in the last window that
                                          * was not a probe's */
+    double cpu_avg[CVG_DLC_MAX_VCPUS];  /* the same, averaged over ~5 windows */
     bool learning[CVG_DLC_MAX_VCPUS];   /* limited, rate not yet told apart */
+    bool probed[CVG_DLC_MAX_VCPUS];     /* slowed by a probe since its rate was
+                                         * last forgotten */
     double now_s;
     double last_probe_end_s;
     bool identify;              /* a measurement wants every busy vCPU told apart */

@@ -6,8 +6,8 @@
  * A domain's dirty-limit owner (lib/owner.h).  libxenconverge starts it
  * on demand, detached, with its log on stderr (a file beside its socket);
  * it is not meant to be run by hand, but can be (it ends by itself when it
- * has nothing to do).  $XENCONVERGE_LIMITD_TRACE set: every measurement
- * window goes to the log.  SIGTERM, SIGINT and SIGHUP end it cleanly: the
+ * has nothing to do).  $LIBXENCONVERGE_TRACE set: every measurement window
+ * goes to the log.  SIGTERM, SIGINT and SIGHUP end it cleanly: the
  * domain is put back first.
  */
 #include "config.h"
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
         return 2;
     }
     /* Every window in the log, for debugging the controller. */
-    cfg.trace = getenv("XENCONVERGE_LIMITD_TRACE") != NULL;
+    cfg.trace = getenv("LIBXENCONVERGE_TRACE") != NULL;
     /* The guardian opens its own handle from the environment. */
     if (cfg.sim_socket)
         setenv("XENCONVERGE_SIM", cfg.sim_socket, 1);

@@ -15,14 +15,18 @@ libcvg_la_SOURCES += \
 	src/lib/api.c include/xenconverge.h
 
 # Where the library starts converge-limitd from, once installed
-# ($XENCONVERGE_LIMITD overrides it: tests, uninstalled builds).
-# Rewritten only when the path changes, so that api.c alone depends on it.
-cvg_paths.h: Makefile
+# ($LIBXENCONVERGE_LIMITD overrides it: tests, uninstalled builds).
+# Rewritten only when the path changes (the stamp follows the Makefile), so
+# that api.c alone depends on it and rebuilds only then.
+cvg_paths.h: cvg_paths.stamp
+	@:
+cvg_paths.stamp: Makefile
 	$(AM_V_GEN)printf '#define CVG_LIMITD_PATH "%s/converge-limitd"\n' \
-		'$(pkglibexecdir)' > $@-t && \
-	{ cmp -s $@-t $@ && rm -f $@-t || mv -f $@-t $@; }
-BUILT_SOURCES = cvg_paths.h
-CLEANFILES += cvg_paths.h
+		'$(pkglibexecdir)' > cvg_paths.h-t && \
+	{ cmp -s cvg_paths.h-t cvg_paths.h && rm -f cvg_paths.h-t || \
+	  mv -f cvg_paths.h-t cvg_paths.h; } && touch $@
+BUILT_SOURCES = cvg_paths.stamp
+CLEANFILES += cvg_paths.h cvg_paths.stamp
 cvg_api_object = src/lib/libcvg_la-api.lo
 $(cvg_api_object): cvg_paths.h
 
@@ -41,3 +45,7 @@ include_HEADERS = include/xenconverge.h
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = xenconverge.pc
 EXTRA_DIST += xenconverge.pc.in src/lib/libxenconverge.map
+
+# Manual pages of the commands and the API.
+dist_man_MANS = doc/xl-converge-dirty-rate.1 doc/xl-converge-dirty-limit.1 \
+	doc/xl-converge-migrate-info.1 doc/xenconverge.3

@@ -70,7 +70,7 @@ int cvg_owner_spawn(const char *path, const char *sim_socket, uint32_t domid, pi
     snprintf(dom, sizeof(dom), "%u", domid);
     if (access(path, X_OK))
         return cvg_fail(err, -errno, "cannot run the dirty-limit owner %s: %s (set "
-                        "XENCONVERGE_LIMITD to its path)", path, strerror(errno));
+                        "LIBXENCONVERGE_LIMITD to its path)", path, strerror(errno));
     if ((rc = cvg_run_mkdir(sim_socket, err)) ||
         (rc = cvg_run_path(logpath, sizeof(logpath), sim_socket, "dirty-limit", domid, ".log",
                            err)))

@@ -11,12 +11,9 @@
 
 int cvg_run_dir(char *buf, size_t len, const char *sim_socket, struct cvg_err *err)
 {
-    const char *env = getenv(CVG_RUN_ENV);
     int n;
 
-    if (env && *env)
-        n = snprintf(buf, len, "%s", env);
-    else if (sim_socket && *sim_socket)
+    if (sim_socket && *sim_socket)
         n = snprintf(buf, len, "%s.run", sim_socket);
     else
         n = snprintf(buf, len, "%s", CVG_RUN_DEFAULT_DIR);
@@ -38,8 +35,8 @@ int cvg_run_path(char *buf, size_t len, const char *sim_socket, const char *what
                  what, domid, ext);
     if (n < 0 || (size_t)n >= (len < CVG_RUN_PATH_MAX ? len : CVG_RUN_PATH_MAX))
         return cvg_fail(err, -ENAMETOOLONG, "%s/%s-%u%s does not fit a UNIX socket "
-                        "address (%d bytes at most): set %s to a shorter directory", dir,
-                        what, domid, ext, CVG_RUN_PATH_MAX - 1, CVG_RUN_ENV);
+                        "address (%d bytes at most)", dir, what, domid, ext,
+                        CVG_RUN_PATH_MAX - 1);
     return 0;
 }
 

@@ -8,8 +8,9 @@
  * Domain ids only mean something on one hypervisor, so the directory is
  * per hypervisor: /run/xen-converge for Xen; for a simulator, beside its
  * socket (SOCKET.run), so that two converge-simd daemons on one machine
- * (parallel tests) never see each other's domain 1.  $XENCONVERGE_RUN_DIR
- * overrides both.
+ * (parallel tests) never see each other's domain 1.  No variable overrides
+ * it: converge-helper refuses unknown XENCONVERGE_* variables, and every
+ * party must agree on the place anyway.
  *
  * The directory is made 0700 when missing: whoever can connect to these
  * sockets can throttle a domain (the files themselves are 0600).
@@ -22,7 +23,6 @@
 
 #include "common/err.h"
 
-#define CVG_RUN_ENV "XENCONVERGE_RUN_DIR"
 #define CVG_RUN_DEFAULT_DIR "/run/xen-converge"
 #define CVG_RUN_PATH_MAX 108            /* sizeof(sun_path) */
 

@@ -23,3 +23,18 @@ tests_api_check_api_sim_CPPFLAGS = $(api_sim_cppflags)
 tests_api_check_api_sim_CFLAGS = $(unit_cflags)
 tests_api_check_api_sim_LDADD = $(unit_ldadd)
 EXTRA_tests_api_check_api_sim_DEPENDENCIES = converge-simd$(EXEEXT) converge-limitd$(EXEEXT)
+
+# The commands: migrate-info on a live sim-migrate, dirty-rate and
+# dirty-limit from the command line (tests/e2e/lib.sh starts converge-simd).
+TESTS += tests/api/migrate_info.sh tests/api/cli.sh
+EXTRA_DIST += tests/api/migrate_info.sh tests/api/cli.sh tests/api/slow.cfg
+
+# The example of the documentation, built as a toolstack builds it: the
+# installed header alone (no config.h, no internal include path) and the
+# shared library; run on the simulator by tests/api/example.sh.
+check_PROGRAMS += doc/examples/dirty-rate
+doc_examples_dirty_rate_SOURCES = doc/examples/dirty-rate.c
+doc_examples_dirty_rate_CPPFLAGS = -I$(top_srcdir)/include $(XENTOOLLOG_CFLAGS)
+doc_examples_dirty_rate_LDADD = libxenconverge.la $(XENTOOLLOG_LIBS)
+TESTS += tests/api/example.sh
+EXTRA_DIST += tests/api/example.sh doc/examples/dirty-rate.c

@@ -29,7 +29,7 @@
 
 static struct simd_proc simd;
 static struct cvg_hv *hv;
-static char rundir[64];
+static char statusdir[64];
 
 /* A xentoollog logger that keeps the last message, to check what reaches
  * the caller's logger. */
@@ -69,11 +69,10 @@ static struct capture cap = {
 static void setup(void)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1);       /* owners are reparented to us: reap them */
-    snprintf(rundir, sizeof(rundir), "/tmp/cvg-api-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(rundir));
-    setenv("XENCONVERGE_RUN_DIR", rundir, 1);
-    setenv("XENCONVERGE_STATUS_DIR", rundir, 1);
-    setenv("XENCONVERGE_LIMITD", CVG_LIMITD_PATH, 1);
+    snprintf(statusdir, sizeof(statusdir), "/tmp/cvg-api-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(statusdir));
+    setenv("XENCONVERGE_STATUS_DIR", statusdir, 1);
+    setenv("LIBXENCONVERGE_LIMITD", CVG_LIMITD_PATH, 1);
     harness_start(&simd);
     setenv("XENCONVERGE_SIM", simd.sock, 1);
     hv = harness_hv(&simd);
@@ -81,13 +80,14 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
+    char cmd[512];
 
     harness_close(hv);
     hv = NULL;
     harness_stop(&simd);
-    /* Owners end when their hypervisor goes; then nothing is left. */
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", rundir);
+    /* Owners end when their hypervisor goes; their run directory (beside
+     * the simulator's socket, lib/runpath.h) and the status one go too. */
+    snprintf(cmd, sizeof(cmd), "rm -rf %s %s.run", statusdir, simd.sock);
     if (system(cmd)) {
         /* Only a temporary directory. */
     }
