@@ -22,3 +22,10 @@ tests_fault_fault_inject_LDADD = $(CVGLIBS)
 TESTS += tests/fault/ci-1.sh tests/fault/ci-2.sh tests/fault/ci-3.sh tests/fault/ci-4.sh
 EXTRA_DIST += tests/fault/fault.sh tests/fault/ci-1.sh tests/fault/ci-2.sh \
 	tests/fault/ci-3.sh tests/fault/ci-4.sh
+
+# Hand-made broken streams, pushed through converge-helper --restore-domain
+# by bad_input.sh with the other kinds of bad input a user can give.
+noinst_PROGRAMS += tests/fault/gen-bad-stream
+tests_fault_gen_bad_stream_SOURCES = tests/fault/gen_bad_stream.c
+TESTS += tests/fault/bad_input.sh
+EXTRA_DIST += tests/fault/bad_input.sh
