@@ -77,6 +77,12 @@ int cvg_miginfo_parse(const char *text, size_t len, uint32_t domid,
                       json_tokener_error_desc(json_tokener_get_error(tok)));
         goto out;
     }
+    for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+        if (text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\r') {
+            rc = cvg_fail(err, -EPROTO, "migration status: bytes after the object (offset %zu)",
+                          i);
+            goto out;
+        }
     if (!json_object_is_type(j, json_type_object)) {
         rc = cvg_fail(err, -EPROTO, "migration status is not a JSON object");
         goto out;
@@ -98,12 +104,18 @@ int cvg_miginfo_parse(const char *text, size_t len, uint32_t domid,
         rc = cvg_fail(err, -EPROTO, "migration status: \"phase\" is not a short string");
         goto out;
     }
-    for (const char *p = json_object_get_string(ph); *p; p++)
-        if (!(*p >= 'a' && *p <= 'z') && *p != '-' && *p != '_') {
-            rc = cvg_fail(err, -EPROTO, "migration status: \"phase\" holds '%c'", *p);
+    /* Every byte of it: JSON strings may hold \u0000, C strings end there. */
+    for (int i = 0; i < json_object_get_string_len(ph); i++) {
+        char c = json_object_get_string(ph)[i];
+
+        if (!(c >= 'a' && c <= 'z') && c != '-' && c != '_') {
+            rc = cvg_fail(err, -EPROTO, "migration status: \"phase\" holds byte %#x at %d",
+                          (unsigned char)c, i);
             goto out;
         }
-    strcpy(out->phase, json_object_get_string(ph));
+    }
+    memcpy(out->phase, json_object_get_string(ph), (size_t)json_object_get_string_len(ph));
+    out->phase[json_object_get_string_len(ph)] = '\0';
     for (size_t i = 0; i < sizeof(u64s) / sizeof(u64s[0]); i++) {
         v = 0;
         if ((rc = get_int(j, u64s[i].key, 0, u64s[i].wide ? INT64_MAX : UINT32_MAX, false, &v,

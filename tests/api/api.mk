@@ -11,6 +11,13 @@ tests_api_check_dlc_SOURCES = tests/api/check_dlc.c
 tests_api_check_dlc_CFLAGS = $(unit_cflags)
 tests_api_check_dlc_LDADD = $(unit_ldadd)
 
+# A migration's statistics: the status socket (engine/status.c) and the
+# library's reader.
+UNIT_PROGS += tests/api/check_miginfo
+tests_api_check_miginfo_SOURCES = tests/api/check_miginfo.c
+tests_api_check_miginfo_CFLAGS = $(unit_cflags)
+tests_api_check_miginfo_LDADD = $(unit_ldadd)
+
 # End to end on a real converge-simd: the API, converge-limitd, its
 # guardian, the migration hand-over (tests/sim/harness.c starts the daemon).
 api_sim_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/sim \

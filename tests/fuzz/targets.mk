@@ -12,3 +12,4 @@ include tests/fuzz/config.mk
 include tests/fuzz/hv.mk
 include tests/fuzz/sim.mk
 include tests/fuzz/migrate.mk
+include tests/fuzz/api.mk
