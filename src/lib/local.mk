@@ -11,7 +11,8 @@ libcvg_la_SOURCES += \
 	src/lib/miginfo.c src/lib/miginfo.h \
 	src/lib/dlc.c src/lib/dlc.h \
 	src/lib/levers.c src/lib/levers.h \
-	src/lib/owner.c src/lib/owner.h \
+	src/lib/owner.c src/lib/owner.h src/lib/owner_priv.h \
+	src/lib/owner_window.c src/lib/owner_serve.c \
 	src/lib/api.c include/xenconverge.h
 
 # Where the library starts converge-limitd from, once installed
