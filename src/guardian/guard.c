@@ -243,7 +243,9 @@ int cvg_guard_start(struct cvg_guard **gp, const struct cvg_guard_cfg *cfg,
         goto fail;
     }
     if (g->pid == 0) {
+        /* The child's copy of the helper's handle is of no use to it. */
         close(sv[0]);
+        free(g);
         become_guardian(sv[1], pidfd, &child_cfg);
     }
     close(sv[1]);

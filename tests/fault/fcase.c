@@ -171,7 +171,7 @@ struct side {
     struct cvg_err err;
     pthread_t thread;
     bool started;
-    _Atomic bool done;
+    bool done;
     uint64_t done_ms;
     char error[CVG_ERR_MSG_MAX];    /* the helper's last ERROR log line */
 };
@@ -184,9 +184,9 @@ struct fc {
     bool have_src, have_dst;
     struct side save, restore;
     struct proxy px;
-    _Atomic bool suspended;         /* libxl (we) suspended the source */
-    _Atomic bool fired;
-    _Atomic bool later_armed;
+    bool suspended;         /* libxl (we) suspended the source */
+    bool fired;
+    bool later_armed;
     /* FK_LIBXL_DIES: libxl is another process */
     pid_t mini, mini_helper;
     int mini_note;                  /* its notes: 'P' pid, 'S' suspended, 'L' later pass */

@@ -59,19 +59,19 @@ struct proxy {
     bool started;
 
     /* Set by the thread. */
-    _Atomic uint64_t forwarded;         /* bytes the destination got */
-    _Atomic bool fired;                 /* the fault happened */
-    _Atomic bool stalled;
-    _Atomic bool end_forwarded;         /* END's header reached the destination whole */
-    _Atomic bool done;
+    uint64_t forwarded;         /* bytes the destination got */
+    bool fired;                 /* the fault happened */
+    bool stalled;
+    bool end_forwarded;         /* END's header reached the destination whole */
+    bool done;
     uint64_t fired_at;                  /* stream offset of the fault */
     char what[160];                     /* the fault, in words */
     uint32_t records, page_data;        /* seen so far */
     uint64_t bytes_in;
 
     /* Set by the case. */
-    _Atomic bool armed;
-    _Atomic bool stop;
+    bool armed;
+    bool stop;
 };
 
 /* Takes ownership of both descriptors. */

@@ -13,3 +13,4 @@ include tests/fuzz/hv.mk
 include tests/fuzz/sim.mk
 include tests/fuzz/migrate.mk
 include tests/fuzz/api.mk
+include tests/fuzz/reliability.mk
