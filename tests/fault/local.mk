@@ -29,3 +29,4 @@ noinst_PROGRAMS += tests/fault/gen-bad-stream
 tests_fault_gen_bad_stream_SOURCES = tests/fault/gen_bad_stream.c
 TESTS += tests/fault/bad_input.sh
 EXTRA_DIST += tests/fault/bad_input.sh
+EXTRA_DIST += tools/valgrind tools/valgrind.supp tests/valgrind/migrate.cfg
