@@ -44,6 +44,7 @@ void cvg_dlc_init(struct cvg_dlc *d, uint32_t nr_vcpus, const struct cvg_dlc_par
     }
     d->last_probe_end_s = -INFINITY;
     d->probe_allowed = true;
+    d->refine_target = -1;
 }
 
 void cvg_dlc_set_quota(struct cvg_dlc *d, uint32_t v, double pps)
@@ -60,6 +61,13 @@ void cvg_dlc_set_quota(struct cvg_dlc *d, uint32_t v, double pps)
 bool cvg_dlc_probing(const struct cvg_dlc *d)
 {
     return d->probe.phase != CVG_PROBE_IDLE;
+}
+
+bool cvg_dlc_probe_window(const struct cvg_dlc *d)
+{
+    uint32_t who[N];
+
+    return d->refine_target >= 0 || cvg_probe_targets(&d->probe, who) > 0;
 }
 
 /*
@@ -131,12 +139,17 @@ void cvg_dlc_observe(struct cvg_dlc *d, const struct cvg_dlc_window *w)
         return;
     d->now_s += w->dt_s;
     d->windows++;
+    if (d->refine_target >= 0) {
+        hit = true;
+        d->probed[d->refine_target] = true;
+        d->refine_target = -1;
+    }
     if (d->probe.phase != CVG_PROBE_IDLE) {
         /* A probe window's dip is the probe's to read (against the windows
          * on both sides); the regression sees only the others. */
         uint32_t nwho = cvg_probe_targets(&d->probe, who);
 
-        hit = nwho > 0;
+        hit = hit || nwho > 0;
         for (uint32_t i = 0; i < nwho; i++)
             if (who[i] < d->nr)
                 d->probed[who[i]] = true;
@@ -284,6 +297,20 @@ void cvg_dlc_plan(struct cvg_dlc *d, double *share)
             if (share[v] > 1)
                 share[v] = 1;
         }
+    /* Refinement (see dlc.h): every other window, the next busy free vCPU. */
+    if (d->identify && d->probe_allowed && d->probe.phase == CVG_PROBE_IDLE) {
+        d->refine_hit = !d->refine_hit;
+        for (uint32_t i = 0; d->refine_hit && i < d->nr; i++) {
+            uint32_t v = (d->refine_next + i) % d->nr;
+
+            if (d->share[v] < 0.999 || e->cpu_rate[v] <= d->p.idle_cpu)
+                continue;
+            share[v] = 1 - d->p.probe_depth;
+            d->refine_target = (int32_t)v;
+            d->refine_next = v + 1;
+            break;
+        }
+    }
     memcpy(d->applied, share, d->nr * sizeof(*share));
 }
 

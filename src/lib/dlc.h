@@ -17,7 +17,10 @@
  *
  * Probe windows are fed to the regression like any other (each window
  * starts from a CLEAN and lasts as long as the others), so the round only
- * has to excite the vCPUs; the joint fit gives the rates.
+ * has to excite the vCPUs; the joint fit gives the rates.  While a
+ * measurement runs, once no round is needed, every other window slows one
+ * busy vCPU in turn (refinement): one glitch in one probe window then
+ * cannot decide a rate.
  *
  * Shares.  QEMU's dirty-limit steps a sleep per ring-full up and down
  * until the rate settles (dead band 25 MB/s).  Here the rate per CPU-second
@@ -76,6 +79,9 @@ struct cvg_dlc {
     double now_s;
     double last_probe_end_s;
     bool identify;              /* a measurement wants every busy vCPU told apart */
+    int32_t refine_target;      /* vCPU slowed in the coming window, -1: none */
+    uint32_t refine_next;       /* round-robin position among the vCPUs */
+    bool refine_hit;            /* the coming window is a refinement probe */
     bool probe_allowed;
     bool last_was_hit;          /* the window just observed was a probe window */
     uint32_t rounds;
@@ -100,6 +106,9 @@ double cvg_dlc_confidence(const struct cvg_dlc *d, uint32_t v);
 /* CVG_OWN_VCPU_* flags of v's rate (owner_proto.h values). */
 uint32_t cvg_dlc_flags(const struct cvg_dlc *d, uint32_t v);
 
+/* A probe round is under way. */
 bool cvg_dlc_probing(const struct cvg_dlc *d);
+/* The coming window (as planned) slows a vCPU to tell it apart. */
+bool cvg_dlc_probe_window(const struct cvg_dlc *d);
 
 #endif
