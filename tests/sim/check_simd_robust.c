@@ -318,6 +318,9 @@ START_TEST(test_garbage_frames_leave_domains_intact)
             ;
         close(fd);
     }
+    /* A slow vCPU wakes every 10 ms at most: give it a few periods to show
+     * that it still runs. */
+    harness_sleep_ms(200);
     snap(domid, &b);
     ck_assert_uint_eq(b.cap, a.cap);
     ck_assert_uint_eq(b.pause_count, a.pause_count);

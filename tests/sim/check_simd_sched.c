@@ -49,10 +49,12 @@ START_TEST(test_cap_50_halves_a_busy_vcpu)
                                                 "\"vcpus=0,pattern=uniform,rate=40\"", NULL));
     harness_sleep_ms(100);
     harness_work_over(hv, domid, 1000, w0, c0, 1, &t0);
-    /* Full speed is rate x 256 page writes per second. */
-    RATIO_IN(rate(w0[0], t0) / (40 * 256.0), 0.8, 1.1);
+    /* Full speed is rate x 256 page writes per second (a host loaded by
+     * the rest of the suite costs the simulated guest some of it, as steal
+     * time would: the bounds leave room for that, not for a 50 % cap). */
+    RATIO_IN(rate(w0[0], t0) / (40 * 256.0), 0.7, 1.1);
     busy = (double)c0[0] / 1e9 / t0;
-    RATIO_IN(busy, 0.85, 1.1);
+    RATIO_IN(busy, 0.7, 1.1);
 
     ck_assert_int_eq(hv->ops->cap_set(hv, domid, 50, &err), 0);
     ck_assert_int_eq(hv->ops->cap_get(hv, domid, &cap, &err), 0);
