@@ -63,15 +63,17 @@ START_TEST(test_cap_50_halves_a_busy_vcpu)
     harness_work_over(hv, domid, 1000, w1, c1, 1, &t1);
     work_ratio = rate(w1[0], t1) / rate(w0[0], t0);
     cpu_ratio = ((double)c1[0] / t1) / ((double)c0[0] / t0);
-    RATIO_IN(work_ratio, 0.4, 0.6);
-    RATIO_IN(cpu_ratio, 0.4, 0.6);
+    /* Half a pCPU against what it got uncapped (at most one pCPU, less on
+     * a loaded host): 0.5 .. 0.5/0.7. */
+    RATIO_IN(work_ratio, 0.4, 0.75);
+    RATIO_IN(cpu_ratio, 0.4, 0.75);
 
     /* Cap 0 lifts it again (credit2's rule). */
     ck_assert_int_eq(hv->ops->cap_set(hv, domid, 0, &err), 0);
     harness_sleep_ms(50);
     harness_work_over(hv, domid, 500, w1, NULL, 1, &t1);
     work_ratio = rate(w1[0], t1) / rate(w0[0], t0);
-    RATIO_IN(work_ratio, 0.85, 1.15);
+    RATIO_IN(work_ratio, 0.8, 1.3);
 
     /* More than 100 per vCPU is refused, and the cap stays. */
     ck_assert_int_eq(hv->ops->cap_set(hv, domid, 101, &err), -EINVAL);
