@@ -342,14 +342,24 @@ int cvg_guard_save_affinity(struct cvg_guard *g, struct cvg_hv *hv, uint32_t vcp
 int cvg_guard_save_logdirty(struct cvg_guard *g, struct cvg_hv *hv, struct cvg_err *err)
 {
     struct cvg_guard_msg m = { .type = CVG_GMSG_LOGDIRTY };
+    struct cvg_err lerr = { 0 };
     bool on = false;
     int rc;
 
     if (!g || g->ledger.logdirty_saved)
         return 0;
-    rc = hv->ops->logdirty_enabled(hv, g->ledger.domid, &on, err);
+    /* Xen 4.17 cannot say whether log-dirty is on (the xen back end knows
+     * only what its own handle did): then the original is taken as off,
+     * which is what a finished save leaves behind too (libxc's cleanup). */
+    rc = hv->ops->logdirty_enabled(hv, g->ledger.domid, &on, &lerr);
+    if (rc == -EOPNOTSUPP) {
+        on = false;
+        rc = 0;
+    } else if (rc) {
+        return cvg_fail(err, rc, "%s", lerr.msg);
+    }
     m.a = on;
-    return rc ? rc : record(g, &m, err);
+    return record(g, &m, err);
 }
 
 int cvg_guard_record_cap(struct cvg_guard *g, uint32_t cap, struct cvg_err *err)
