@@ -13,7 +13,8 @@
  * and in record headers; SIGTERM and SIGKILL to each helper in the first
  * pass, a later pass and stop-and-copy; destinations that refuse (no such
  * domain, too small, libxl refusing, the helper exiting at once) or stall;
- * and xl killed together with its helper.  --soak N runs N faults drawn
+ * xl killed together with its helper; and garbage, flipped bits, a cut or
+ * silence on the back channel.  --soak N runs N faults drawn
  * at random from all of these (seed printed, --seed replays).  --part I/N
  * runs every Nth case of the plan, from the Ith: CI splits the plan over
  * parallel tests.
@@ -132,6 +133,15 @@ static void ci_plan(struct plan *p, uint32_t records, uint32_t page_data, uint32
     add_phased(p, FK_LIBXL_DIES, PH_LATER, 1, 0);
     add_phased(p, FK_LIBXL_DIES, PH_STOP, 2, 0);
     add_phased(p, FK_LIBXL_DIES, PH_STOP_SENDING, 1, 0);
+    /* The back channel carries a few dozen bytes: HELLO_ACK, SWITCHOVER_ACK, BYE. */
+    for (unsigned i = 0; i < 8; i++) {
+        add(p, (struct fault_spec){ .kind = FK_BC_GARBAGE, .offset = rnd() % 96, .rnd = rnd() });
+        add(p, (struct fault_spec){ .kind = FK_BC_FLIP, .offset = rnd() % 96, .rnd = rnd() });
+    }
+    for (unsigned i = 0; i < 6; i++)
+        add(p, (struct fault_spec){ .kind = FK_BC_CUT, .offset = rnd() % 96 });
+    for (unsigned i = 0; i < 3; i++)
+        add(p, (struct fault_spec){ .kind = FK_BC_STALL, .offset = i * 24 });
 }
 
 static void soak_plan(struct plan *p, unsigned n, uint32_t records, uint32_t page_data,
@@ -152,6 +162,9 @@ static void soak_plan(struct plan *p, unsigned n, uint32_t records, uint32_t pag
         case FK_STALL:
             f.phase = (enum fault_phase[]){ PH_FIRST, PH_LATER, PH_STOP_SENDING }[rnd() % 3];
             f.index = rnd() % pass0_pd;
+            break;
+        case FK_BC_GARBAGE: case FK_BC_FLIP: case FK_BC_CUT: case FK_BC_STALL:
+            f.offset = rnd() % 96;
             break;
         case FK_SAVE_KILL: case FK_SAVE_TERM: case FK_RESTORE_KILL: case FK_RESTORE_TERM:
         case FK_LIBXL_DIES:
@@ -238,6 +251,9 @@ int main(int argc, char **argv)
     setenv("XENCONVERGE_MAX_PASSES", "5", 1);
     setenv("XENCONVERGE_ON_TIMEOUT", "switchover", 1);
     setenv("XENCONVERGE_POLICY", "converge", 1);
+    /* Only the back-channel kinds have one: bounded waits for its acks. */
+    setenv("XENCONVERGE_HELLO_TIMEOUT_MS", "1500", 1);
+    setenv("XENCONVERGE_ACK_TIMEOUT_MS", "1500", 1);
     if (cvg_hv_open(&env.hv, &err) || !cvg_hv_is_sim(env.hv)) {
         fprintf(stderr, "fault-inject: $XENCONVERGE_SIM must name a running converge-simd%s%s\n",
                 err.msg[0] ? ": " : "", err.msg);

@@ -18,6 +18,9 @@
  *   - nothing hangs: every wait has a deadline, a stalled destination is
  *     ended by libxl's SIGTERM and the helper obeys it at once;
  *   - no domain and no process (guardian) is left behind.
+ * The back-channel kinds run the helpers with one (as xl-converge migrate
+ * does: $CONVERGE_BACK_FD at the source, send_back_fd at the destination)
+ * through a second, raw proxy.
  */
 #ifndef CVG_TESTS_FAULT_FCASE_H
 #define CVG_TESTS_FAULT_FCASE_H
@@ -44,6 +47,10 @@ enum fault_kind {
     FK_DEST_EXITS,          /* the destination's helper exits at once (exit 1) */
     FK_STALL,               /* the destination stops reading: libxl must abort */
     FK_LIBXL_DIES,          /* libxl (xl) is killed with its save helper */
+    FK_BC_GARBAGE,          /* back channel: garbage inserted at a byte offset */
+    FK_BC_FLIP,             /* back channel: one bit flipped */
+    FK_BC_CUT,              /* back channel: closed at a byte offset */
+    FK_BC_STALL,            /* back channel: the destination's acks stop */
     FK__COUNT
 };
 
@@ -59,7 +66,7 @@ struct fault_spec {
     enum fault_kind kind;
     enum fault_phase phase;
     int64_t index;          /* record number (-3..-1: offsets 0, 12, 24) or PAGE_DATA number */
-    uint64_t offset;        /* inside that PAGE_DATA (modulo its size) */
+    uint64_t offset;        /* inside that PAGE_DATA (modulo its size); back channel: byte */
     uint32_t rnd;           /* flips */
 };
 

@@ -117,6 +117,33 @@ static void fire(struct px *x)
     }
 }
 
+/* Raw mode: the flipped byte (in place of `next`) or the garbage. */
+static void raw_damage(struct px *x, uint8_t next)
+{
+    struct proxy *p = x->p;
+    uint8_t junk[64];
+    uint32_t r = p->f.rnd;
+    size_t n;
+
+    p->fired_at = x->out_off;
+    __atomic_store_n(&p->fired, true, __ATOMIC_RELEASE);
+    if (p->f.action == PX_FLIP) {
+        junk[0] = next ^ (uint8_t)(1u << (r % 8));
+        n = 1;
+        snprintf(p->what, sizeof(p->what), "bit %u of byte %" PRIu64, r % 8, x->out_off);
+    } else {
+        n = 1 + r % sizeof(junk);
+        for (size_t i = 0; i < n; i++) {
+            r = r * 1103515245u + 12345u;
+            junk[i] = (uint8_t)(r >> 16);
+        }
+        snprintf(p->what, sizeof(p->what), "%zu bytes of garbage at byte %" PRIu64, n,
+                 x->out_off);
+    }
+    if (!x->dropping && !write_all(x, junk, n))
+        x->gone = true;
+}
+
 /* Passes n stream bytes on, acting on the fault where it falls. */
 static void pass_on(struct px *x, const uint8_t *d, size_t n)
 {
@@ -133,6 +160,14 @@ static void pass_on(struct px *x, const uint8_t *d, size_t n)
             d += k;
             n -= k;
             x->have_target = false;
+            if (x->p->raw && (x->p->f.action == PX_FLIP || x->p->f.action == PX_GARBAGE)) {
+                raw_damage(x, n ? d[0] : 0);
+                if (x->p->f.action == PX_FLIP && n) {
+                    d++;
+                    n--;
+                }
+                continue;
+            }
             fire(x);
             continue;
         }
@@ -149,7 +184,7 @@ static void pass_on(struct px *x, const uint8_t *d, size_t n)
 static void set_target(struct px *x, uint64_t off)
 {
     if (!__atomic_load_n(&x->p->fired, __ATOMIC_ACQUIRE) && !x->have_target &&
-        x->p->f.action != PX_FLIP) {
+        (x->p->f.action != PX_FLIP || x->p->raw)) {
         x->have_target = true;
         x->target = off;
     }
@@ -306,6 +341,8 @@ static void *run(void *arg)
     if (!buf || !x.unit)
         goto out;
     start_unit(&x, ST_IHDR, XCS_IHDR_SIZE);
+    if (p->raw && p->f.where == PW_OFFSET && p->f.action != PX_NONE)
+        set_target(&x, p->f.offset);
     while (!x.gone && !stopping(&x)) {
         struct pollfd pfd = { .fd = p->in, .events = POLLIN };
         ssize_t r;
@@ -322,7 +359,12 @@ static void *run(void *arg)
             break;
         }
         p->bytes_in += (uint64_t)r;
-        feed(&x, buf, (size_t)r);
+        if (p->raw) {
+            x.in_off += (uint64_t)r;
+            pass_on(&x, buf, (size_t)r);
+        } else {
+            feed(&x, buf, (size_t)r);
+        }
     }
     /* A reset on one side reaches the other, as on a real connection. */
     if (x.gone) {
@@ -352,6 +394,19 @@ int proxy_start(struct proxy *p, int in, int out, const struct proxy_fault *f,
     p->f = *f;
     p->fire = fire_fn;
     p->opaque = opaque;
+    if (pthread_create(&p->thread, NULL, run, p))
+        return -EAGAIN;
+    p->started = true;
+    return 0;
+}
+
+int proxy_start_raw(struct proxy *p, int in, int out, const struct proxy_fault *f)
+{
+    memset(p, 0, sizeof(*p));
+    p->in = in;
+    p->out = out;
+    p->f = *f;
+    p->raw = true;
     if (pthread_create(&p->thread, NULL, run, p))
         return -EAGAIN;
     p->started = true;

@@ -18,6 +18,10 @@
  * and low pfn bits carry no redundancy in the format: the transport
  * (ssh's MAC, TCP's checksum) protects them, and the harness does not
  * pretend otherwise.
+ *
+ * Raw mode (proxy_start_raw) follows no structure: for the back channel,
+ * whose records are a few dozen bytes.  Only PW_OFFSET applies there, and
+ * PX_FLIP flips the byte at that offset.
  */
 #ifndef CVG_TESTS_FAULT_PROXY_H
 #define CVG_TESTS_FAULT_PROXY_H
@@ -33,6 +37,7 @@ enum proxy_action {
     PX_FLIP,            /* flip one bit (see above) and carry on */
     PX_STALL,           /* stop reading and writing until proxy_stop() */
     PX_CALLBACK,        /* call fire() and carry on */
+    PX_GARBAGE,         /* raw mode: insert 1-64 bytes of garbage and carry on */
 };
 
 enum proxy_where {
@@ -57,6 +62,7 @@ struct proxy {
     void *opaque;
     pthread_t thread;
     bool started;
+    bool raw;
 
     /* Set by the thread. */
     uint64_t forwarded;         /* bytes the destination got */
@@ -77,6 +83,7 @@ struct proxy {
 /* Takes ownership of both descriptors. */
 int proxy_start(struct proxy *p, int in, int out, const struct proxy_fault *f,
                 void (*fire)(void *), void *opaque);
+int proxy_start_raw(struct proxy *p, int in, int out, const struct proxy_fault *f);
 /* Fire at the next record start (PW_ARMED). */
 void proxy_arm(struct proxy *p);
 /* Tear the transport down (both sides closed) and join the thread. */
