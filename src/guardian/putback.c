@@ -107,9 +107,16 @@ static void put_logdirty(struct put *p)
     /* Put back only what differs: the helper may have died before its
      * enable, or after its own disable. */
     rc = p->hv->ops->logdirty_enabled(p->hv, l->domid, &on, &e);
-    if (!rc && on != l->logdirty_was_on)
+    if (rc == -EOPNOTSUPP && !l->logdirty_was_on) {
+        /* Xen 4.17 cannot say (only the handle that switched it knows, and
+         * the guardian's is not the helper's); switching it off is a no-op
+         * for a domain that is not in log-dirty mode. */
+        cvg_err_clear(&e);
+        rc = p->hv->ops->logdirty_disable(p->hv, l->domid, &e);
+    } else if (!rc && on != l->logdirty_was_on) {
         rc = l->logdirty_was_on ? p->hv->ops->logdirty_enable(p->hv, l->domid, &e) :
                                   p->hv->ops->logdirty_disable(p->hv, l->domid, &e);
+    }
     if (outcome(p, rc, &e, l->logdirty_was_on ? "log-dirty on" : "log-dirty off"))
         l->logdirty_saved = false;
 }
