@@ -8,8 +8,29 @@
 #include <sys/mman.h>
 
 #include "engine/digest.h"
+#include "engine/hvm_state.h"
 
 #define DIGEST_BATCH 1024
+
+/*
+ * The pages a restore clears on a hypervisor with real back ends (the
+ * xenstore and console rings, qemu's ioreq pages: restore.c, as 4.17's
+ * restore does; hv.h, gnttab_seed) hold the back ends' state, not the
+ * guest's: left out there, so that both ends of a migration hash the same.
+ */
+static const uint32_t ring_params[] = {
+    CVG_HVM_PARAM_STORE_PFN, CVG_HVM_PARAM_IOREQ_PFN,
+    CVG_HVM_PARAM_BUFIOREQ_PFN, CVG_HVM_PARAM_CONSOLE_PFN,
+};
+#define NR_RING_PARAMS (sizeof(ring_params) / sizeof(ring_params[0]))
+
+static bool is_ring(const uint64_t *rings, uint64_t pfn)
+{
+    for (size_t i = 0; i < NR_RING_PARAMS; i++)
+        if (rings[i] && rings[i] == pfn)
+            return true;
+    return false;
+}
 
 int cvg_memory_digest(struct cvg_hv *hv, uint32_t domid,
                       char hex[CVG_DIGEST_HEX_LEN + 1], struct cvg_err *err)
@@ -18,6 +39,7 @@ int cvg_memory_digest(struct cvg_hv *hv, uint32_t domid,
     struct cvg_dominfo info;
     uint64_t pfns[DIGEST_BATCH];
     uint32_t types[DIGEST_BATCH];
+    uint64_t rings[NR_RING_PARAMS] = { 0 };
     unsigned char sum[32];
     unsigned sum_len = 0;
     int rc;
@@ -27,6 +49,10 @@ int cvg_memory_digest(struct cvg_hv *hv, uint32_t domid,
     rc = hv->ops->dominfo(hv, domid, &info, err);
     if (rc)
         goto out;
+    /* A param the back end cannot read (a PV guest's) names no page. */
+    for (size_t i = 0; hv->ops->gnttab_seed && i < NR_RING_PARAMS; i++)
+        if (hv->ops->hvm_param_get(hv, domid, ring_params[i], &rings[i], NULL))
+            rings[i] = 0;
     if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
         rc = cvg_fail(err, -EIO, "SHA-256 unavailable");
         goto out;
@@ -42,7 +68,8 @@ int cvg_memory_digest(struct cvg_hv *hv, uint32_t domid,
         if (rc)
             break;
         for (size_t i = 0; i < want; i++)
-            if ((types[i] & 0xF0000000u) != 0xF0000000u)   /* not XTAB */
+            if ((types[i] & 0xF0000000u) != 0xF0000000u &&  /* not XTAB */
+                !is_ring(rings, base + i))
                 pfns[n++] = base + i;
         if (!n)
             continue;

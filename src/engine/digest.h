@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * SHA-256 of a domain's memory in pfn order (holes left out), through the
+ * SHA-256 of a domain's memory in pfn order (holes left out, and on Xen
+ * the ring pages a restore clears: digest.c), through the
  * hypervisor port's own mappings: the same definition on Xen and on the
  * simulator, so that "the destination has exactly the source's memory at
  * switchover" is one string comparison.

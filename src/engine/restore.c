@@ -32,6 +32,7 @@
 #include "wire/xc_stream.h"
 
 #define BITS_PER_WORD (8 * sizeof(unsigned long))
+#define CVG_FOUR_GIB_PFNS (1ull << (32 - XCS_PAGE_SHIFT))
 
 struct restore_ctx {
     struct cvg_hv *hv;
@@ -75,6 +76,24 @@ static bool test_and_set(unsigned long *bm, uint64_t pfn)
 
     bm[pfn / BITS_PER_WORD] |= bit;
     return was;
+}
+
+/*
+ * How far the stream's pfns may reach.  A domain libxl has just created for
+ * a restore is still empty, so its p2m (xc_domain_nr_gpfns) does not reach
+ * where the guest's memory will be; what bounds an x86 HVM/PVH guest is
+ * its maximum memory: RAM below 4 GiB and, what the MMIO hole displaces,
+ * above it, so no pfn lies past 4 GiB + max_pages.  Back ends that do not
+ * know max_pages (the simulator's domains are full size) keep the p2m.
+ */
+static uint64_t pfn_limit(const struct cvg_dominfo *info)
+{
+    uint64_t limit = info->p2m_size;
+
+    if (info->max_pages && info->max_pages <= XCS_PFN_LIMIT - CVG_FOUR_GIB_PFNS &&
+        CVG_FOUR_GIB_PFNS + info->max_pages > limit)
+        limit = CVG_FOUR_GIB_PFNS + info->max_pages;
+    return limit;
 }
 
 static int page_data(struct restore_ctx *c, const struct xcs_rec *rec, struct cvg_err *err)
@@ -136,6 +155,30 @@ out:
     return rc;
 }
 
+/*
+ * The pages the toolstack's back ends share with the guest (xenstore and
+ * console rings) and qemu's ioreq pages start empty at the destination, as
+ * 4.17's restore leaves them: what they hold belongs to the source's back
+ * ends.  Only where there are such back ends (hv.h, gnttab_seed).  Like
+ * libxc, a page that cannot be cleared is not fatal.
+ */
+static void clear_page(struct restore_ctx *c, const char *what, uint64_t pfn)
+{
+    struct cvg_hv_mapping map = { 0 };
+    struct cvg_err e = { 0 };
+
+    if (!pfn || !c->hv->ops->gnttab_seed)
+        return;
+    if (!c->hv->ops->map(c->hv, c->p->domid, PROT_READ | PROT_WRITE, 1, &pfn, &map, &e) &&
+        map.pages[0] && !(map.errs && map.errs[0]))
+        memset(map.pages[0], 0, XCS_PAGE_SIZE);
+    else
+        say(c, CVG_LOG_WARN, "cannot clear the %s page (pfn %#" PRIx64 ")%s%s", what, pfn,
+            e.msg[0] ? ": " : "", e.msg);
+    if (map.pages)
+        c->hv->ops->unmap(c->hv, &map);
+}
+
 static int hvm_params(struct restore_ctx *c, const struct xcs_rec *rec, struct cvg_err *err)
 {
     struct xcs_hvm_params *hp = malloc(sizeof(*hp));
@@ -152,9 +195,15 @@ static int hvm_params(struct restore_ctx *c, const struct xcs_rec *rec, struct c
             continue;           /* dropped by 4.17 restore too */
         case CVG_HVM_PARAM_STORE_PFN:
             c->res->store_gfn = v;
+            clear_page(c, "xenstore ring", v);
             break;
         case CVG_HVM_PARAM_CONSOLE_PFN:
             c->res->console_gfn = v;
+            clear_page(c, "console ring", v);
+            break;
+        case CVG_HVM_PARAM_IOREQ_PFN:
+        case CVG_HVM_PARAM_BUFIOREQ_PFN:
+            clear_page(c, "ioreq", v);
             break;
         default:
             break;
@@ -251,6 +300,12 @@ static int finish(struct restore_ctx *c, struct cvg_err *err)
     if (!rc)
         rc = c->hv->ops->hvm_context_set(c->hv, c->p->domid, c->hvm_context,
                                          c->hvm_context_len, err);
+    /* Without it xenstored cannot map the ring and libxl gives up waiting
+     * for the console: the restored guest is destroyed (seen on Xen). */
+    if (!rc && c->hv->ops->gnttab_seed)
+        rc = c->hv->ops->gnttab_seed(c->hv, c->p->domid, c->res->console_gfn,
+                                     c->res->store_gfn, c->p->console_domid,
+                                     c->p->store_domid, err);
     return rc;
 }
 
@@ -283,7 +338,13 @@ int cvg_restore(struct cvg_hv *hv, const struct cvg_restore_params *p,
                       p->domid);
         goto out;
     }
-    c->p2m_size = info.p2m_size;
+    c->p2m_size = pfn_limit(&info);
+    if (!c->p2m_size) {
+        /* the reader would read max_pfn 0 as "no limit" */
+        rc = cvg_fail(err, -EINVAL, "domain %u: neither its p2m nor its maximum "
+                      "memory says where its pages may lie", p->domid);
+        goto out;
+    }
     cvg_bc_recv_init(&c->bc, p->send_back_fd, p->domid, p->ready_at_ns,
                      p->apply_limit_bps);
     c->populated = calloc((c->p2m_size + BITS_PER_WORD - 1) / BITS_PER_WORD,

@@ -60,6 +60,7 @@ struct cvg_dominfo {
     uint32_t nr_online_vcpus;
     uint64_t p2m_size;          /* highest gpfn + 1 (xc_domain_nr_gpfns) */
     uint64_t nr_pages;          /* populated pages */
+    uint64_t max_pages;         /* the most it may have (maxmem); 0: unknown */
     uint64_t cpu_time_ns;       /* whole domain */
     uint32_t cpupool;
 };
@@ -155,6 +156,16 @@ struct cvg_hv_ops {
                          uint64_t *value, struct cvg_err *err);
     int (*hvm_param_set)(struct cvg_hv *hv, uint32_t domid, uint32_t index,
                          uint64_t value, struct cvg_err *err);
+    /* Destination, at the end of a restore: grant entries 0 (console) and
+     * 1 (xenstore) of the new domain point at its rings, which is how the
+     * back ends map them (xenstored has no other way), as 4.17's restore
+     * leaves them (xc_dom_gnttab_seed).  NULL where the back end has no
+     * grant table and no back ends sharing pages with the guest (the
+     * simulator); where it is set, a restore also clears those ring pages
+     * (console, xenstore, ioreq) and the memory digest leaves them out. */
+    int (*gnttab_seed)(struct cvg_hv *hv, uint32_t domid, uint64_t console_gfn,
+                       uint64_t store_gfn, uint32_t console_domid,
+                       uint32_t store_domid, struct cvg_err *err);
     /* TSC info as the X86_TSC_INFO record carries it. */
     int (*tsc_info_get)(struct cvg_hv *hv, uint32_t domid, uint32_t *mode,
                         uint64_t *nsec, uint32_t *khz, uint32_t *incarnation,

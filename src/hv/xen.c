@@ -853,6 +853,22 @@ static int xen_hvm_param_set(struct cvg_hv *hv, uint32_t domid, uint32_t index,
     return 0;
 }
 
+static int xen_gnttab_seed(struct cvg_hv *hv, uint32_t domid, uint64_t console_gfn,
+                           uint64_t store_gfn, uint32_t console_domid,
+                           uint32_t store_domid, struct cvg_err *err)
+{
+    struct xen_priv *p = P(hv);
+    unsigned long mark = log_mark(p);
+
+    if (xc_dom_gnttab_seed(p->xch, domid, true, (xen_pfn_t)console_gfn,
+                           (xen_pfn_t)store_gfn, console_domid, store_domid) < 0)
+        return xfail(p, mark, err, errno, "xc_dom_gnttab_seed(dom %u, console gfn "
+                     "%#llx for dom %u, xenstore gfn %#llx for dom %u)", domid,
+                     (unsigned long long)console_gfn, console_domid,
+                     (unsigned long long)store_gfn, store_domid);
+    return 0;
+}
+
 static int xen_tsc_info_get(struct cvg_hv *hv, uint32_t domid, uint32_t *mode,
                             uint64_t *nsec, uint32_t *khz, uint32_t *incarnation,
                             struct cvg_err *err)
@@ -924,6 +940,7 @@ static const struct cvg_hv_ops xen_ops = {
     .hvm_context_set = xen_hvm_context_set,
     .hvm_param_get = xen_hvm_param_get,
     .hvm_param_set = xen_hvm_param_set,
+    .gnttab_seed = xen_gnttab_seed,
     .tsc_info_get = xen_tsc_info_get,
     .tsc_info_set = xen_tsc_info_set,
 };

@@ -25,6 +25,7 @@ int cvg_xen_dominfo_decode(uint32_t domid, const xc_domaininfo_t *di,
     info->max_vcpu_id = di->max_vcpu_id;
     info->nr_online_vcpus = di->nr_online_vcpus;
     info->nr_pages = di->tot_pages;
+    info->max_pages = di->max_pages;
     info->cpu_time_ns = di->cpu_time;
     info->cpupool = di->cpupool;
     return 0;

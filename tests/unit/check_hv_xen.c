@@ -12,9 +12,13 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <unistd.h>
+
+#include "engine/engine.h"
 #include "fake_xc.h"
 #include "hv/hv.h"
 #include "hv/xen_logic.h"
+#include "wire/xc_stream.h"
 
 static struct cvg_hv *hv;
 static struct cvg_err err;
@@ -535,6 +539,153 @@ START_TEST(test_hvm_context_params_tsc)
 }
 END_TEST
 
+/* ---- the restore engine on this port: what real Xen showed ----------------- */
+
+/* A libxc stream in a memfd: headers, pfns as one PAGE_DATA, TSC, an HVM
+ * context of 64 bytes, HVM_PARAMS (if any), END. */
+static int stream_fd_params(const uint64_t *pfns, uint32_t n,
+                            const struct xcs_hvm_param *params, uint32_t nparams)
+{
+    static const uint8_t page[4096] = { 0x42 };
+    const struct xcs_dhdr dh = { XCS_DOM_X86_HVM, XCS_PAGE_SHIFT, 4, 17 };
+    const struct xcs_tsc_info tsc = { 0 };
+    struct xcs_page_scratch *scratch = malloc(sizeof(*scratch));
+    const void *pages[8];
+    uint32_t types[8] = { 0 };
+    uint8_t ctx[64] = { 1 };
+    struct cvg_sink sink;
+    int fd = memfd_create("stream", 0);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_ptr_nonnull(scratch);
+    ck_assert_uint_le(n, 8);
+    for (uint32_t i = 0; i < n; i++)
+        pages[i] = page;
+    cvg_sink_init_fd(&sink, fd);
+    ck_assert_int_eq(xcs_write_ihdr(&sink, XCS_VERSION, &err), 0);
+    ck_assert_int_eq(xcs_write_dhdr(&sink, &dh, &err), 0);
+    ck_assert_int_eq(xcs_write_empty(&sink, XCS_REC_STATIC_DATA_END, &err), 0);
+    ck_assert_int_eq(xcs_write_page_data(&sink, scratch, n, pfns, types, pages, &err), 0);
+    ck_assert_int_eq(xcs_write_tsc_info(&sink, &tsc, &err), 0);
+    ck_assert_int_eq(xcs_write_record_buf(&sink, XCS_REC_HVM_CONTEXT, ctx, sizeof(ctx), &err), 0);
+    if (nparams)
+        ck_assert_int_eq(xcs_write_hvm_params(&sink, params, nparams, &err), 0);
+    ck_assert_int_eq(xcs_write_empty(&sink, XCS_REC_END, &err), 0);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+    free(scratch);
+    return fd;
+}
+
+static int stream_fd(const uint64_t *pfns, uint32_t n)
+{
+    return stream_fd_params(pfns, n, NULL, 0);
+}
+
+static int restore_into(uint32_t domid, const uint64_t *pfns, uint32_t n,
+                        struct cvg_restore_result *res)
+{
+    const struct cvg_restore_params p = { .domid = domid, .send_back_fd = -1 };
+    const struct cvg_restore_ops ops = { 0 };
+    int fd = stream_fd(pfns, n), rc;
+
+    rc = cvg_restore(hv, &p, &ops, fd, res, &err);
+    close(fd);
+    return rc;
+}
+
+START_TEST(test_restore_into_a_domain_libxl_just_created)
+{
+    /* What libxl hands a restore helper on Xen: a domain with no memory
+     * yet, whose p2m (nr_gpfns) ends before the first pfn, and maxmem set.
+     * The stream's pfns reach as far as the guest's memory did. */
+    const uint64_t pfns[4] = { 0, 1, 5, 3000 };
+    struct fake_dom *d = fake_dom(3);
+    struct cvg_restore_result res;
+
+    d->nr_gpfns = 0;
+    d->tot_pages = 0;
+    d->max_pages = 1280;
+    ck_assert_msg(restore_into(3, pfns, 4, &res) == 0, "%s", err.msg);
+    ck_assert_uint_eq(res.pages_applied, 4);
+    ck_assert(d->populated[0] && d->populated[5] && d->populated[3000]);
+    ck_assert_uint_eq(fake.populated_extents, 4);
+    ck_assert_uint_eq(d->hvm_ctx_len, 64);
+}
+END_TEST
+
+START_TEST(test_restore_leaves_rings_empty_and_seeds_grants)
+{
+    /* On Xen, xenstored maps a restored guest's ring only through grant
+     * entry 1 and libxl waits for xenconsoled to attach: without the seed
+     * the restored guest was destroyed.  The rings (and qemu's ioreq
+     * pages) start empty, as libxc leaves them. */
+    const uint64_t pfns[5] = { 0, 1, 2, 3, 4 };
+    const struct xcs_hvm_param params[4] = {
+        { 1, 3 },       /* STORE_PFN */
+        { 17, 4 },      /* CONSOLE_PFN */
+        { 5, 2 },       /* IOREQ_PFN */
+        { 12, 0xfeed }, /* IDENT_PT: not a ring */
+    };
+    const struct cvg_restore_params p = {
+        .domid = 3, .send_back_fd = -1, .store_evtchn = 7, .store_domid = 0,
+        .console_evtchn = 8, .console_domid = 0,
+    };
+    const struct cvg_restore_ops ops = { 0 };
+    struct cvg_restore_result res;
+    int fd;
+
+    fake_dom(3)->nr_gpfns = 0;
+    fake_dom(3)->max_pages = 1280;
+    fake_dom(3)->hvm_ctx_len = 0;
+    fd = stream_fd_params(pfns, 5, params, 4);
+    ck_assert_msg(cvg_restore(hv, &p, &ops, fd, &res, &err) == 0, "%s", err.msg);
+    close(fd);
+    ck_assert_uint_eq(res.store_gfn, 3);
+    ck_assert_uint_eq(res.console_gfn, 4);
+    ck_assert_uint_eq(fake.gnttab_seed.n, 1);
+    ck_assert_uint_eq(fake.gnttab_seed.domid, 3);
+    ck_assert_uint_eq(fake.gnttab_seed.console_gfn, 4);
+    ck_assert_uint_eq(fake.gnttab_seed.store_gfn, 3);
+    ck_assert(fake.gnttab_seed.after_setcontext);
+    ck_assert_uint_eq(fake_dom(3)->params[2], 7);       /* STORE_EVTCHN */
+    ck_assert_uint_eq(fake_dom(3)->params[18], 8);      /* CONSOLE_EVTCHN */
+    /* the page data (pfns 0-4), then each ring page once more, to clear */
+    ck_assert_uint_eq(fake.n_rw_mapped, 8);
+    ck_assert_uint_eq(fake.rw_mapped[5], 3);
+    ck_assert_uint_eq(fake.rw_mapped[6], 4);
+    ck_assert_uint_eq(fake.rw_mapped[7], 2);
+}
+END_TEST
+
+START_TEST(test_restore_bounds_pfns_by_maxmem)
+{
+    /* RAM the MMIO hole displaces lies above 4 GiB: nothing past 4 GiB +
+     * maxmem is the guest's. */
+    const uint64_t pfns[2] = { 0, (1ull << 20) + 1280 };
+    struct fake_dom *d = fake_dom(3);
+    struct cvg_restore_result res;
+
+    d->nr_gpfns = 0;
+    d->max_pages = 1280;
+    ck_assert_int_eq(restore_into(3, pfns, 2, &res), -ERANGE);
+    HAS("beyond the domain's 0x100500 pages");
+    ck_assert_uint_eq(fake.populated_extents, 0);
+}
+END_TEST
+
+START_TEST(test_restore_into_a_domain_without_bounds_refused)
+{
+    const uint64_t pfns[1] = { 0 };
+    struct fake_dom *d = fake_dom(3);
+    struct cvg_restore_result res;
+
+    d->nr_gpfns = 0;
+    d->max_pages = 0;
+    ck_assert_int_eq(restore_into(3, pfns, 1, &res), -EINVAL);
+    HAS("domain 3: neither its p2m nor its maximum memory");
+}
+END_TEST
+
 /* ---- pure helpers ---------------------------------------------------------------- */
 
 START_TEST(test_logic_bitmap_sizes_and_copy)
@@ -615,6 +766,10 @@ static Suite *hv_xen_suite(void)
     tcase_add_test(tc, test_map_fills_pages_and_errors);
     tcase_add_test(tc, test_populate);
     tcase_add_test(tc, test_hvm_context_params_tsc);
+    tcase_add_test(tc, test_restore_into_a_domain_libxl_just_created);
+    tcase_add_test(tc, test_restore_bounds_pfns_by_maxmem);
+    tcase_add_test(tc, test_restore_leaves_rings_empty_and_seeds_grants);
+    tcase_add_test(tc, test_restore_into_a_domain_without_bounds_refused);
     suite_add_tcase(s, tc);
 
     tcase_add_test(tl, test_logic_bitmap_sizes_and_copy);

@@ -183,6 +183,7 @@ int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain,
     info->domain = (domid_t)best->domid;
     info->flags = best->flags;
     info->tot_pages = best->tot_pages;
+    info->max_pages = best->max_pages;
     info->cpu_time = best->cpu_time;
     info->nr_online_vcpus = best->nr_vcpus;
     info->max_vcpu_id = best->nr_vcpus - 1;
@@ -598,6 +599,8 @@ void *xenforeignmemory_map(xenforeignmemory_handle *fmem, uint32_t dom, int prot
         } else {
             err[i] = 0;
             memset(base + i * 4096, fake_page_byte(pfn), 4096);
+            if (prot & PROT_WRITE)
+                fake.rw_mapped[fake.n_rw_mapped++ % FAKE_MAX_CALLS] = pfn;
         }
     }
     return base;
@@ -627,6 +630,8 @@ int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid,
         if (extent_start[i] >= FAKE_MAX_PFNS || d->populated[extent_start[i]])
             return fail(EBUSY);
         d->populated[extent_start[i]] = true;
+        if (extent_start[i] >= d->nr_gpfns)
+            d->nr_gpfns = extent_start[i] + 1;
     }
     fake.populated_extents += nr_extents;
     return 0;
@@ -660,6 +665,27 @@ int xc_domain_hvm_setcontext(xc_interface *xch, uint32_t domid, uint8_t *hvm_ctx
         return fail(EINVAL);
     memcpy(d->hvm_ctx, hvm_ctxt, size);
     d->hvm_ctx_len = size;
+    return 0;
+}
+
+int xc_dom_gnttab_seed(xc_interface *xch, uint32_t guest_domid, bool is_hvm,
+                       xen_pfn_t console_gfn, xen_pfn_t xenstore_gfn,
+                       uint32_t console_domid, uint32_t xenstore_domid)
+{
+    struct fake_dom *d;
+
+    DOM_OR_FAIL(d, guest_domid);
+    if (inject("xc_dom_gnttab_seed"))
+        return -1;
+    if (!is_hvm)
+        return fail(EINVAL);
+    fake.gnttab_seed.n++;
+    fake.gnttab_seed.domid = guest_domid;
+    fake.gnttab_seed.console_gfn = console_gfn;
+    fake.gnttab_seed.store_gfn = xenstore_gfn;
+    fake.gnttab_seed.console_domid = console_domid;
+    fake.gnttab_seed.store_domid = xenstore_domid;
+    fake.gnttab_seed.after_setcontext = d->hvm_ctx_len != 0;
     return 0;
 }
 

@@ -33,7 +33,8 @@ struct fake_dom {
     uint32_t nr_vcpus;
     uint32_t cpupool;
     uint64_t tot_pages, cpu_time;
-    uint64_t nr_gpfns;
+    uint64_t nr_gpfns;              /* grows as pages are populated, as Xen's max gpfn */
+    uint64_t max_pages;             /* maxmem in pages */
     unsigned pause_count;
     int resumed_fast;               /* last xc_domain_resume's fast, -1: never */
     /* scheduler parameters, as each scheduler keeps them */
@@ -97,6 +98,17 @@ struct fake_state {
     uint16_t last_credit2_set_weight, last_credit_set_weight;
     struct fake_shadow_call shadow[FAKE_MAX_CALLS];
     unsigned n_shadow;
+    /* xc_dom_gnttab_seed's last call, and whether the CPU state was set
+     * before it (libxc seeds last) */
+    struct {
+        unsigned n;
+        uint32_t domid, console_domid, store_domid;
+        uint64_t console_gfn, store_gfn;
+        bool after_setcontext;
+    } gnttab_seed;
+    /* pfns mapped writable, in order (the last FAKE_MAX_CALLS) */
+    uint64_t rw_mapped[FAKE_MAX_CALLS];
+    unsigned n_rw_mapped;
 };
 
 extern struct fake_state fake;
