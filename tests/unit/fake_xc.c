@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <xenctrl.h>
 #include <xenforeignmemory.h>
@@ -570,6 +571,10 @@ int xc_get_pfn_type_batch(xc_interface *xch, uint32_t dom, unsigned int num,
     for (i = 0; i < num; i++)
         arr[i] = arr[i] < d->nr_gpfns && arr[i] < FAKE_MAX_PFNS
                  ? d->pfn_type[arr[i]] : XEN_DOMCTL_PFINFO_XTAB;
+    for (i = 0; i < num && arr[i] == XEN_DOMCTL_PFINFO_XTAB; i++)
+        ;
+    if (num && i == num && fake.hole_batch_delay_us)
+        usleep(fake.hole_batch_delay_us);
     return 0;
 }
 

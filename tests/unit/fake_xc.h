@@ -106,6 +106,9 @@ struct fake_state {
         uint64_t console_gfn, store_gfn;
         bool after_setcontext;
     } gnttab_seed;
+    /* a getpageframeinfo3 over nothing but holes takes this long (Xen
+     * under TCG walking a PVH guest's p2m up to its special pages) */
+    unsigned hole_batch_delay_us;
     /* pfns mapped writable, in order (the last FAKE_MAX_CALLS) */
     uint64_t rw_mapped[FAKE_MAX_CALLS];
     unsigned n_rw_mapped;
