@@ -59,6 +59,28 @@ EOF
     bad "repeated line counted twice"
 [ "$(cvg_mw_last "$tmp/synthetic")" = 5 ] || bad "last seq $(cvg_mw_last "$tmp/synthetic"), want 5"
 
+# ---- the switchover: the first line of the new domain ---------------------
+# a 900 ms throttle stall at the source must not count as the switchover;
+# a line the old console repeats after the new one attached counts once
+cat > "$tmp/switch" <<'EOF'
+CVG-CONSOLE dom=3
+MW seq=1 t_ms=1000 pages=10 gap_ms=2 maxgap_ms=2 bad=0
+MW seq=2 t_ms=2100 pages=10 gap_ms=900 maxgap_ms=900 bad=0
+MW seq=3 t_ms=2300 pages=10 gap_ms=3 maxgap_ms=900 bad=0
+CVG-CONSOLE dom=7
+MW seq=3 t_ms=2300 pages=10 gap_ms=3 maxgap_ms=900 bad=0
+MW seq=4 t_ms=3700 pages=10 gap_ms=1240 maxgap_ms=1240 bad=0
+MW seq=5 t_ms=3900 pages=10 gap_ms=4 maxgap_ms=1240 bad=0
+EOF
+[ "$(cvg_mw_switchover "$tmp/switch" 7)" = "1240 0" ] && ok "switchover: the new domain's first line" ||
+    bad "switchover: got '$(cvg_mw_switchover "$tmp/switch" 7)', want '1240 0'"
+[ "$(cvg_mw_switchover "$tmp/switch" 77)" = "- 0" ] && ok "switchover: no line of an unknown domain" ||
+    bad "switchover of dom 77: got '$(cvg_mw_switchover "$tmp/switch" 77)'"
+# lines lost across the switchover: a maxgap_ms raised in between stands
+sed -i 's/^MW seq=4 .*/MW seq=6 t_ms=4100 pages=10 gap_ms=20 maxgap_ms=1500 bad=0/' "$tmp/switch"
+[ "$(cvg_mw_switchover "$tmp/switch" 7)" = "1500 2" ] && ok "switchover: lost lines' gap shows through maxgap_ms" ||
+    bad "switchover with lost lines: got '$(cvg_mw_switchover "$tmp/switch" 7)', want '1500 2'"
+
 # ---- --initramfs ------------------------------------------------------------------
 if "$MW" --initramfs "$tmp/initrd"; then
     if command -v python3 >/dev/null; then

@@ -83,6 +83,9 @@ cvg_console_start() {
             fi
             # raw, no echo: the guest's output must not come back as its input
             stty -F "$_cvg_tty" raw -echo 2>/dev/null
+            # which domain the lines below come from: the first line of a
+            # migration's new domain carries the switchover (cvg_mw_switchover)
+            echo "CVG-CONSOLE dom=$_cvg_id" >> "$_cvg_clog"
             # ends when xenconsoled closes the pty (the domain went away);
             # in the background so that the TERM trap runs at once
             cat "$_cvg_tty" >> "$_cvg_clog" 2>/dev/null &
@@ -156,6 +159,28 @@ cvg_mw_stall() {
         END { printf "%d %d\n", best, lost }'
 }
 
+# cvg_mw_switchover LOG DOMID: the migration's downtime as the guest saw
+# it, "MS LOST": the gap_ms of the first line the guest printed once it ran
+# as domain DOMID (its interval spans the switchover; throttling earlier in
+# the migration does not count).  LOST > 0: lines before it were lost, and
+# MS is then the larger of its gap and a maxgap_ms raised in between.
+# "- 0" when no such line is in LOG.
+cvg_mw_switchover() {
+    awk -v dom="$2" '
+        /CVG-CONSOLE dom=/ { here = ($0 ~ ("CVG-CONSOLE dom=" dom "$")); next }
+        !match($0, /MW seq=[0-9]+ t_ms=[0-9]+ pages=[0-9]+ gap_ms=[0-9]+ maxgap_ms=[0-9]+/) { next }
+        {
+            split(substr($0, RSTART, RLENGTH), f, /[ =]/)
+            seq = f[3] + 0; gap = f[9] + 0; maxgap = f[11] + 0
+            if (!here) { if (seq > pseq) { pseq = seq; pmax = maxgap }; next }
+            if (seq <= pseq) next           # a line repeated by the console
+            lost = (pseq != "" && seq > pseq + 1) ? seq - pseq - 1 : 0
+            if (lost && maxgap > pmax && maxgap > gap) gap = maxgap
+            printf "%d %d\n", gap, lost; found = 1; exit
+        }
+        END { if (!found) print "- 0" }' "$1" 2>/dev/null
+}
+
 # Pages/s the guest wrote between lines FROM and TO (exclusive, inclusive).
 cvg_mw_rate() {
     cvg_mw_lines "$1" | awk -v from="$2" -v to="$3" '
@@ -175,8 +200,17 @@ cvg_helper_env() {
 # migration to localhost (xl runs the receiver through sh -c when the ssh
 # command is ""), each side with its own helper and extra NAME=VALUE words
 # of environment; xl's -vvv output of both sides goes to OUT.
+# With CVG_TS=1 and a `ts` (busybox, moreutils), every line of OUT starts
+# with the time it was written, which says where a migration's time went.
 cvg_migrate() {
     _cvg_rune="$(cvg_helper_env "$3") ${6:-} xl -vvv migrate-receive"
+    if [ "${CVG_TS:-0}" = 1 ] && command -v ts >/dev/null; then
+        # shellcheck disable=SC2046
+        { $(cvg_helper_env "$2") ${5:-} xl -vvv migrate -s "" "$1" "$_cvg_rune" 2>&1
+          echo "cvg-exit $?"; } | ts '%.s' > "$4"
+        _cvg_rc=$(sed -n 's/^[0-9.]* cvg-exit \([0-9]*\)$/\1/p' "$4" | tail -n 1)
+        return "${_cvg_rc:-1}"
+    fi
     # shellcheck disable=SC2046
     $(cvg_helper_env "$2") ${5:-} xl -vvv migrate -s "" "$1" "$_cvg_rune" > "$4" 2>&1
 }

@@ -62,7 +62,9 @@ cleanup() {
 # well as ours.  One of a restored domain is ours to explain.
 guest_faults() {
     xl dmesg 2>/dev/null | grep 'Triple fault' | sort > "$2.now"
-    grep -v -x -F -f "$2" "$2.now" | while read -r line; do
+    # (busybox grep -v -f with an empty pattern file prints nothing)
+    { if [ -s "$2" ]; then grep -v -x -F -f "$2" "$2.now"; else cat "$2.now"; fi; } |
+    while read -r line; do
         d=$(echo "$line" | sed -n 's/.*(XEN) d\([0-9]*\)v.*/\1/p')
         if grep -qx "$d" "$1/sources" 2>/dev/null; then
             echo "guest dom $d triple-faulted as a migration source: $line" >> "$1/crashes"

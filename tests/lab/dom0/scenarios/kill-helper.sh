@@ -21,15 +21,17 @@ mig=$!
 st=$W/status/migrate-$old.json
 # Kill once the helper throttles (the guardian then has something to put
 # back), or 20 s into its live phase without a throttle (the rest is still
-# tested; the first pass alone takes ~30 s at 4 MiB/s)
-i=0 thr=0 live=0
-while [ $i -lt 240 ] && kill -0 $mig 2>/dev/null; do
+# tested; the first pass alone takes ~30 s at 4 MiB/s).  Deadlines on the
+# clock: under TCG each loop round's processes take a good part of a second.
+t0=$(cvg_now) thr=0 live=
+while kill -0 $mig 2>/dev/null; do
+    t=$(cvg_now)
     thr=$(sed -n 's/.*"throttle_pct": \([0-9]*\).*/\1/p' "$st" 2>/dev/null)
     [ "${thr:-0}" -gt 0 ] && break
-    [ -s "$st" ] && live=$((live + 1))
-    [ $live -ge 40 ] && break
+    [ -z "$live" ] && [ -s "$st" ] && live=$t
+    [ -n "$live" ] && awk -v a="$live" -v b="$t" 'BEGIN { exit !(b - a > 20) }' && break
+    awk -v a="$t0" -v b="$t" 'BEGIN { exit !(b - a > 120) }' && break
     sleep 0.5
-    i=$((i + 1))
 done
 thr=${thr:-0}
 # the helper: the converge-helper whose parent is xl (its guardian is a
@@ -40,6 +42,13 @@ for p in /proc/[0-9]*; do
     pp=$(sed -n 's/^PPid:[[:space:]]*//p' "$p/status" 2>/dev/null)
     [ "$(cat "/proc/$pp/comm" 2>/dev/null)" = xl ] && hpid=${p#/proc/}
 done
+if ! kill -0 $mig 2>/dev/null; then
+    wait $mig
+    rc=$?
+    lab_show "$W/migrate-xl.log" 30
+    lab_fail "the migration ended (exit $rc) before the helper could be killed"
+    exit 0
+fi
 if [ -z "$hpid" ]; then
     wait $mig
     lab_show "$W/migrate-xl.log" 30

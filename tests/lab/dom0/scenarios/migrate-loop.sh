@@ -4,12 +4,14 @@
 # only if every migration does.
 n=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^lab_loop_n=//p')
 n=${n:-6}
+only=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^lab_loop_only=//p')    # stock | ours
 lab_guest g || exit 0
 i=0 ok=0 summary=
 while [ $i -lt "$n" ]; do
     i=$((i + 1))
-    h=$([ $((i % 2)) = 1 ] && echo "$STOCK" || echo "$OURS")
     who=$([ $((i % 2)) = 1 ] && echo stock || echo ours)
+    [ -n "$only" ] && who=$only
+    h=$([ "$who" = stock ] && echo "$STOCK" || echo "$OURS")
     old=$(cvg_domid g)
     [ -n "$old" ] || { summary="$summary; the guest is gone"; break; }
     echo "$old" >> "$W/sources"
