@@ -3,12 +3,14 @@
  * xl-converge bench SCENARIO [--policy P] [--json REPORT] [--timeline CSV]
  *                   [--lever budget|affinity|cap] [--seed N] [--periodic-sync]
  *                   [--no-dirty-ring] [--oracle] [--fixed-share A]
- *                   [--target-factor F] [-q]
+ *                   [--target-factor F] [--trace CSV] [-q]
  *
  * Runs SCENARIO in virtual time (src/vtime/model.h): the same policy code as
  * converge-helper, a modelled guest, scheduler and link, deterministic for a
  * seed, any guest size.  Prints one summary line; --json writes the report
- * (design.md's fields), --timeline a CSV for plots.  --oracle adds
+ * (design.md's fields), --timeline a CSV for plots, --trace a CSV line per
+ * policy step (policy/trace.h: the helper writes the same with
+ * CONVERGE_POLICY_TRACE, to compare with a real-time run).  --oracle adds
  * "oracle_share": the largest constant writer share that would also have
  * converged by this run's end (what the link allows in that time).
  * Exit status 0 when the migration completed with the downtime within the
@@ -27,6 +29,7 @@
 #include "cli/cmds.h"
 #include "config/scenario.h"
 #include "config/tunables.h"
+#include "policy/trace.h"
 #include "vtime/model.h"
 #include "vtime/report.h"
 
@@ -43,7 +46,7 @@ static void usage(FILE *f)
             "         [--json REPORT] [--timeline CSV] [--lever budget|affinity|cap] "
             "[--seed N]\n"
             "         [--periodic-sync] [--no-dirty-ring] [--oracle] [--fixed-share A]\n"
-            "         [--target-factor F] [-q]\n");
+            "         [--target-factor F] [--trace CSV] [-q]\n");
 }
 
 struct timeline {
@@ -69,6 +72,27 @@ static void timeline_row(void *opaque, const struct cvg_vt_sample *s)
     for (uint32_t v = 0; v < s->nr_vcpus; v++)
         fprintf(tl->f, ",%.4f", s->share[v]);
     fputc('\n', tl->f);
+}
+
+struct trace {
+    FILE *f;
+    bool header;
+};
+
+static void trace_step(void *opaque, const struct cvg_policy_state *pol,
+                       const struct cvg_policy_input *in, const struct cvg_policy_output *out)
+{
+    struct trace *tr = opaque;
+    char line[8192];
+
+    if (!tr->header) {
+        cvg_policy_trace_header(line, sizeof(line), pol->p.nr_vcpus);
+        fputs(line, tr->f);
+        tr->header = true;
+    }
+    /* A line too long for the buffer (many vCPUs) is cut, never split. */
+    if (cvg_policy_trace_line(line, sizeof(line), pol, in, out) < (int)sizeof(line))
+        fputs(line, tr->f);
 }
 
 static int parse_share(const char *s, double *out)
@@ -97,13 +121,14 @@ int cvg_cmd_bench(int argc, char **argv)
         { "oracle", no_argument, NULL, 'O' },
         { "fixed-share", required_argument, NULL, 'F' },
         { "target-factor", required_argument, NULL, 'T' },
+        { "trace", required_argument, NULL, 'r' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     enum cvg_policy policy = CVG_POLICY_CONVERGE;
     enum cvg_lever lever = CVG_LEVER_BUDGET;
-    const char *json = NULL, *tlpath = NULL, *seed = NULL;
+    const char *json = NULL, *tlpath = NULL, *seed = NULL, *trpath = NULL;
     bool periodic = false, no_ring = false, oracle = false, quiet = false;
     double fixed = 0, target = 0;
     struct cvg_scenario sc;
@@ -111,12 +136,13 @@ int cvg_cmd_bench(int argc, char **argv)
     struct cvg_vt_result *r = NULL;
     struct cvg_vt_report_info info;
     struct timeline tl = { NULL, false };
+    struct trace tr = { NULL, false };
     struct cvg_err err = { 0 };
     int opt, rc = 1;
     bool loaded = false;
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "P:j:t:l:s:SROF:T:qh", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "P:j:t:l:s:SROF:T:r:qh", opts, NULL)) != -1) {
         switch (opt) {
         case 'P':
             if (cvg_policy_parse(optarg, &policy)) {
@@ -127,6 +153,7 @@ int cvg_cmd_bench(int argc, char **argv)
             break;
         case 'j': json = optarg; break;
         case 't': tlpath = optarg; break;
+        case 'r': trpath = optarg; break;
         case 'l':
             if (cvg_lever_parse(optarg, &lever)) {
                 fprintf(stderr, "bench: unknown lever '%s' (budget, affinity, cap)\n", optarg);
@@ -204,6 +231,15 @@ int cvg_cmd_bench(int argc, char **argv)
         /* About 2000 rows whatever the length. */
         o.timeline_ms = sc.max_time_s > 200 ? sc.max_time_s / 2 : 100;
     }
+    if (trpath) {
+        tr.f = fopen(trpath, "w");
+        if (!tr.f) {
+            fprintf(stderr, "bench: %s: %s\n", trpath, strerror(errno));
+            goto out;
+        }
+        o.trace = trace_step;
+        o.trace_opaque = &tr;
+    }
     if (cvg_vt_run(&sc, &o, r, &err)) {
         fprintf(stderr, "bench: %s: %s\n", sc.name, err.msg);
         goto out;
@@ -235,6 +271,10 @@ int cvg_cmd_bench(int argc, char **argv)
 out:
     if (tl.f && fclose(tl.f)) {
         fprintf(stderr, "bench: cannot write %s\n", tlpath);
+        rc = 1;
+    }
+    if (tr.f && fclose(tr.f)) {
+        fprintf(stderr, "bench: cannot write %s\n", trpath);
         rc = 1;
     }
     free(r);

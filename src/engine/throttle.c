@@ -3,12 +3,16 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "engine/clock.h"
 #include "engine/throttle.h"
 #include "policy/actuator.h"
+#include "policy/trace.h"
 
 #define N CVG_POLICY_MAX_VCPUS
 #define BUDGET_PERIOD_US 10000      /* credit2's cap period, the simulator's slice */
@@ -29,6 +33,11 @@ struct cvg_throttle {
     uint64_t vcpu_ns[N];
     uint64_t dom_ns;
     uint64_t next_sample_ms;
+    /* A refresh's cost: from the poll that asked for it to the call that
+     * says it is done (the CLEAN and the merge into the next pass's set). */
+    uint64_t refresh_asked_ns;
+    uint32_t clean_us;
+    int trace_fd;               /* CONVERGE_POLICY_TRACE, -1: off */
     uint32_t max_pct, cur_pct;
 
     /* What was there before us, and what we changed. */
@@ -71,6 +80,48 @@ static void fill(struct cvg_throttle *t, struct cvg_policy_input *in, enum cvg_p
     in->vcpu_cpu_ns = t->vcpu_ns;
     in->vcpu_dirty_pages = NULL;    /* Xen has no per-vCPU dirty log */
     in->overhead_ms = SWITCHOVER_OVERHEAD_MS;
+    in->clean_us = t->clean_us;
+}
+
+/*
+ * CONVERGE_POLICY_TRACE=FILE: a CSV line per policy step
+ * (policy/trace.h), the format `xl-converge bench --trace` writes, to
+ * compare a real-time run with the model step by step.  A diagnostic the
+ * user asked for, like the status file: opened once, appended to, and a
+ * failed write costs the migration nothing.
+ */
+static void trace_open(struct cvg_throttle *t)
+{
+    const char *path = getenv(CVG_POLICY_TRACE_ENV);
+    char head[8192];
+    int n;
+
+    t->trace_fd = -1;
+    if (!path || !*path)
+        return;
+    t->trace_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (t->trace_fd < 0)
+        return;
+    n = cvg_policy_trace_header(head, sizeof(head), t->n);
+    if (n > 0 && n < (int)sizeof(head) && write(t->trace_fd, head, (size_t)n) < 0) {
+        close(t->trace_fd);
+        t->trace_fd = -1;
+    }
+}
+
+static void trace(struct cvg_throttle *t, const struct cvg_policy_input *in)
+{
+    char line[8192];
+    int n;
+
+    if (t->trace_fd < 0)
+        return;
+    n = cvg_policy_trace_line(line, sizeof(line), t->pol, in, &t->out);
+    /* A line too long for the buffer (many vCPUs) is left out, never split. */
+    if (n > 0 && n < (int)sizeof(line) && write(t->trace_fd, line, (size_t)n) < 0) {
+        close(t->trace_fd);
+        t->trace_fd = -1;
+    }
 }
 
 static int record(struct cvg_throttle *t, enum cvg_throttle_setting what, uint32_t vcpu,
@@ -234,6 +285,7 @@ int cvg_throttle_init(struct cvg_throttle **tp, struct cvg_hv *hv, uint32_t domi
         free(t);
         return cvg_fail(err, -ENOMEM, "out of memory for the policy state");
     }
+    t->trace_fd = -1;
     t->hv = hv;
     t->domid = domid;
     if (hooks)
@@ -248,6 +300,7 @@ int cvg_throttle_init(struct cvg_throttle **tp, struct cvg_hv *hv, uint32_t domi
         t->nr_pcpus = 64;       /* one cpumap word */
     hv->ops->sched_id(hv, domid, &sched, NULL);
     t->lever = lever_for(sched);
+    trace_open(t);
 
     cvg_policy_defaults(&p, (enum cvg_policy_kind)cvg_tun_policy(tun), t->n);
     p.stop = *stop;
@@ -272,6 +325,8 @@ int cvg_throttle_init(struct cvg_throttle **tp, struct cvg_hv *hv, uint32_t domi
     *tp = t;
     return 0;
 fail:
+    if (t->trace_fd >= 0)
+        close(t->trace_fd);
     free(t->pol);
     free(t);
     return rc;
@@ -287,6 +342,7 @@ static int step(struct cvg_throttle *t, enum cvg_point pt, const struct cvg_mig_
         return rc;
     fill(t, &in, pt, st, peek, pass_dirty);
     cvg_policy_step(t->pol, &in, &t->out);
+    trace(t, &in);
     return apply(t, err);
 }
 
@@ -309,6 +365,8 @@ int cvg_throttle_poll(struct cvg_throttle *t, const struct cvg_mig_stats *st,
         return rc;
     t->next_sample_ms = st->now_ms + (t->out.next_sample_ms ? t->out.next_sample_ms : 200);
     *refresh = t->out.refresh;
+    if (*refresh)
+        t->refresh_asked_ns = cvg_now_ns();
     *decision = t->out.decision == CVG_ABORT ? CVG_ABORT : CVG_CONTINUE;
     return 0;
 }
@@ -317,6 +375,12 @@ int cvg_throttle_refreshed(struct cvg_throttle *t, const struct cvg_mig_stats *s
                            uint64_t clean_count, uint64_t pass_dirty_pages,
                            struct cvg_err *err)
 {
+    if (t->refresh_asked_ns) {
+        uint64_t us = (cvg_now_ns() - t->refresh_asked_ns) / 1000;
+
+        t->clean_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+        t->refresh_asked_ns = 0;
+    }
     return step(t, CVG_POINT_REFRESH, st, clean_count, pass_dirty_pages, err);
 }
 
@@ -368,6 +432,8 @@ void cvg_throttle_free(struct cvg_throttle *t)
 {
     if (!t)
         return;
+    if (t->trace_fd >= 0)
+        close(t->trace_fd);
     free(t->pol);
     free(t);
 }

@@ -13,4 +13,5 @@ libcvg_la_SOURCES += \
 	src/policy/refresh.c src/policy/refresh.h \
 	src/policy/converge.c src/policy/converge.h \
 	src/policy/actuator.c src/policy/actuator.h \
-	src/policy/policy.c src/policy/policy.h
+	src/policy/policy.c src/policy/policy.h \
+	src/policy/trace.c src/policy/trace.h

@@ -298,7 +298,7 @@ static void step_converge(struct cvg_policy_state *pol, const struct cvg_policy_
     if (!cv->deadline_s && v.bw_pps > 0)
         cv->deadline_s = pol->p.cv.target_factor * v.memory_pages / v.bw_pps;
     v.deadline_s = cv->deadline_s;
-    v.walk_s = in->overhead_ms / 1000.0;
+    v.walk_s = in->clean_us / 1e6;
     v.horizon_s = pol->p.stop.max_time_ms ? pol->p.stop.max_time_ms / 1000.0 :
                   20 * v.deadline_s;
 

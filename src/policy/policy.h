@@ -88,6 +88,10 @@ struct cvg_policy_input {
                                          * where a dirty ring exists; NULL on Xen */
     uint32_t overhead_ms;           /* fixed switchover cost (final CLEAN,
                                      * device state): converge's margin */
+    uint32_t clean_us;              /* what one CLEAN (a refresh) costs, as
+                                     * last measured; 0 unknown.  Not the
+                                     * switchover's cost: probe windows are
+                                     * sized against it */
 };
 
 struct cvg_policy_output {

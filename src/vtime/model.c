@@ -12,10 +12,12 @@
 #include "sim/sched.h"
 #include "vtime/memory.h"
 #include "vtime/model.h"
+#include "wire/xc_stream.h"
 
 #define N CVG_VT_MAX_VCPUS
 #define STEP_S 0.010                    /* credit2's cap period */
 #define PAGE_BYTES (4096.0 + 8.0 + 16.0 / 1024.0)   /* page, pfn, batch header */
+#define BATCH_PAGES ((double)XCS_MAX_BATCH)         /* the engine samples between batches */
 #define WALK_S_PER_GIB 50e-6            /* CLEAN: bitmap walk, guest paused */
 #define PEEK_PAUSE_S 20e-6              /* stats-only PEEK */
 #define BW_WINDOW_MS 2000               /* as the engine's send-rate window */
@@ -207,6 +209,7 @@ static void fill_input(struct vt *m, struct cvg_policy_input *in, enum cvg_point
     in->vcpu_cpu_ns = m->cpu_ns;
     in->vcpu_dirty_pages = m->dl_ring ? m->ring_u64 : NULL;
     in->overhead_ms = (uint32_t)ceil((m->walk_s + m->hvm_bytes / m->bw_bps) * 1000);
+    in->clean_us = (uint32_t)ceil(m->walk_s * 1e6);
 }
 
 static void log_eta(struct vt *m)
@@ -223,6 +226,8 @@ static void step_policy(struct vt *m, enum cvg_point pt, uint64_t peek, double p
 
     fill_input(m, &in, pt, peek, pass_dirty);
     cvg_policy_step(m->pol, &in, &m->out);
+    if (m->o->trace)
+        m->o->trace(m->o->trace_opaque, m->pol, &in, &m->out);
     log_eta(m);
     actuate(m);
 }
@@ -321,6 +326,9 @@ static void pass_end(struct vt *m)
     }
     if (m->out.decision == CVG_STOP_AND_COPY)
         m->hold_until = m->sc->receiver_setup_ms / 1000.0;
+    /* As the engine: a pass end is a decision point, the sample clock
+     * restarts from it. */
+    m->next_sample = m->t + (m->out.next_sample_ms ? m->out.next_sample_ms : 200) / 1000.0;
     m->pass++;
     m->pass_pages = pages;
     m->pass_left = pages * PAGE_BYTES;
@@ -437,6 +445,26 @@ static void advance(struct vt *m, double dt)
     }
 }
 
+/*
+ * Seconds until the sender finishes its current batch: the engine looks at
+ * the clock, and lets the policy sample, only between batches of
+ * XCS_MAX_BATCH pages (on a 50 MiB/s link one takes 80 ms, longer than a
+ * probe window).  0 at a batch's edge or when nothing is being sent.
+ */
+static double to_batch_edge(const struct vt *m)
+{
+    double sent, into, left_pages;
+
+    if (m->pass_left <= 1e-6)
+        return 0;
+    left_pages = m->pass_left / PAGE_BYTES;
+    sent = (double)m->pass_pages - left_pages;
+    into = fmod(sent, BATCH_PAGES);
+    if (into < 1e-6 || BATCH_PAGES - into < 1e-6)
+        return 0;
+    return fmin(BATCH_PAGES - into, left_pages) * PAGE_BYTES / m->bw_bps;
+}
+
 static double next_dt(const struct vt *m)
 {
     double dt = STEP_S, lim;
@@ -449,7 +477,11 @@ static double next_dt(const struct vt *m)
         dt = lim;
     if (m->pass_left <= 1e-6 && (lim = m->hold_until - m->t) < dt)
         dt = lim;
-    if ((lim = m->next_sample - m->t) < dt)
+    /* A sample falls due, then waits for the batch on the wire. */
+    lim = m->next_sample - m->t;
+    if (lim <= EPS)
+        lim = to_batch_edge(m);
+    if (lim < dt)
         dt = lim;
     if ((lim = m->next_phase - m->t) < dt)
         dt = lim;
@@ -599,13 +631,14 @@ int cvg_vt_run(const struct cvg_scenario *sc, const struct cvg_vt_opts *o,
         }
         if (m->paused)
             continue;
-        if (m->pass_left <= 1e-6 && m->t >= m->hold_until - EPS) {
-            pass_end(m);
-            if (m->done)
-                break;
-        }
-        if (m->t >= m->next_sample - EPS && !m->paused)
+        /* As the engine: the batch that ends a pass polls before its CLEAN. */
+        if (m->t >= m->next_sample - EPS && to_batch_edge(m) <= 0) {
             sample(m);
+            if (m->done || m->paused)
+                continue;
+        }
+        if (m->pass_left <= 1e-6 && m->t >= m->hold_until - EPS)
+            pass_end(m);
     }
     for (uint32_t v = 0; v < m->n; v++)
         r->vcpus[v].work_retained = m->full[v] > 0 ? m->work[v] / m->full[v] : 1;
@@ -633,6 +666,7 @@ int cvg_vt_oracle_share(const struct cvg_scenario *sc, const struct cvg_vt_opts 
         return cvg_fail(err, -ENOMEM, "bench: out of memory");
     o.policy = CVG_POLICY_KIND_CONVERGE;    /* its stop rule, margin included */
     o.timeline = NULL;
+    o.trace = NULL;
 #define OK(res) ((res)->completed && (res)->converged && \
                  (res)->downtime_ms <= (res)->downtime_limit_ms && \
                  (res)->total_time_ms <= deadline_ms)

@@ -5,8 +5,8 @@
  * engine (policy/policy.h) at any guest size.
  *
  * Time advances in steps of at most 10 ms (credit2's cap period), cut at
- * every event: a pass's last byte, a sample (PEEK), a phase change, the end
- * of a pause.
+ * every event: a pass's last byte, a batch's last byte while a sample waits,
+ * a sample (PEEK), a phase change, the end of a pause.
  *
  *   guest      vCPUs run the scenario's workloads (memory.h); each runs its
  *              share of wall time: 1 when unthrottled, 0 when idle.  Work done
@@ -21,8 +21,13 @@
  *   link       the scenario's bandwidth (lowered to apply_rate if set), 4096
  *              bytes of page, 8 of pfn per page and a record header per 1024
  *              pages; sends only in the live phase and the final pass.
+ *   sampling   as in the engine, the policy samples only between batches of
+ *              1024 pages (a due sample waits for the batch on the wire: 80
+ *              ms on a 50 MiB/s link), the batch that ends a pass before its
+ *              CLEAN, and the sample clock restarts at every pass end.
  *   hypervisor log-dirty CLEAN pauses the guest and the sender for a bitmap
- *              walk (50 us per GiB); PEEK pauses for 20 us.  The counter a
+ *              walk (50 us per GiB; the policy is told this cost, as the
+ *              engine tells it the one it measured); PEEK pauses for 20 us.  The counter a
  *              PEEK returns carries counting noise (sd = sqrt(increment)),
  *              from the scenario's seed.  Xen gives no per-vCPU dirty log: only
  *              dirty-limit, whose QEMU original reads a KVM dirty ring, is
@@ -71,6 +76,10 @@ struct cvg_vt_opts {
     uint32_t timeline_ms;               /* 0: no timeline */
     void (*timeline)(void *opaque, const struct cvg_vt_sample *s);
     void *opaque;
+    /* Every policy step, as it was taken (policy/trace.h formats it); NULL: off. */
+    void (*trace)(void *opaque, const struct cvg_policy_state *pol,
+                  const struct cvg_policy_input *in, const struct cvg_policy_output *out);
+    void *trace_opaque;
 };
 
 struct cvg_vt_vcpu {

@@ -3,7 +3,9 @@
  * `converge`: its pieces (growth curve, prediction, choice, water-filling),
  * the refresh decision and the actuator, then the whole policy driving the
  * virtual-time model: writers throttled, readers not; no throttle when the
- * link suffices.
+ * link suffices.  Probe windows are sized by a CLEAN's cost, not by the
+ * switchover's; the model samples where the engine can (between batches);
+ * the step trace has one column per header field.
  */
 #include "config.h"
 
@@ -16,7 +18,9 @@
 #include "config/scenario.h"
 #include "policy/actuator.h"
 #include "policy/converge.h"
+#include "policy/policy.h"
 #include "policy/refresh.h"
+#include "policy/trace.h"
 #include "vtime/model.h"
 
 #define NPAGES (1024.0 * 256)       /* a 1 GiB guest */
@@ -241,6 +245,137 @@ START_TEST(test_no_throttle_when_the_link_suffices)
 }
 END_TEST
 
+/*
+ * Two vCPUs in lockstep (the regression cannot tell them apart) dirtying
+ * faster than the link: converge must identify the writer with a probe
+ * round.  Returns the window the round's first step asks for (ms).
+ */
+static uint32_t first_probe_window_ms(uint32_t overhead_ms, uint32_t clean_us)
+{
+    struct cvg_policy_state *pol = calloc(1, sizeof(*pol));
+    struct cvg_policy_params p;
+    struct cvg_policy_input in;
+    struct cvg_policy_output out;
+    uint64_t cpu[2] = { 0, 0 }, peek = 0;
+    uint32_t got = 0;
+
+    ck_assert_ptr_nonnull(pol);
+    cvg_policy_defaults(&p, CVG_POLICY_KIND_CONVERGE, 2);
+    p.stop.downtime_limit_ms = 100;
+    p.stop.max_time_ms = 30000;
+    cvg_policy_init(pol, &p);
+    memset(&in, 0, sizeof(in));
+    in.point = CVG_POINT_SAMPLE;
+    in.st.memory_bytes = 64u << 20;
+    in.st.bandwidth_bps = 50u << 20;
+    in.st.pass_pages_total = 16384;
+    in.vcpu_cpu_ns = cpu;
+    in.overhead_ms = overhead_ms;
+    in.clean_us = clean_us;
+    cvg_policy_start(pol, &in);
+    for (uint64_t k = 1; k <= 20 && !got; k++) {
+        in.st.now_ms = 200 * k;
+        cpu[0] = cpu[1] = 200000000ull * k;
+        in.dom_cpu_ns = cpu[0] + cpu[1];
+        peek += 4000;           /* 20,000 pages/s against a 12,800 pages/s link */
+        in.peek_pages = in.pass_dirty_pages = peek;
+        in.st.pass_pages_sent = 2560 * k < 16384 ? 2560 * k : 16384;
+        in.st.bytes_sent = in.st.pass_pages_sent * 4096;
+        cvg_policy_step(pol, &in, &out);
+        if (out.probing)
+            got = out.next_sample_ms;
+    }
+    free(pol);
+    ck_assert_msg(got, "no probe round started");
+    return got;
+}
+
+START_TEST(test_probe_window_sized_by_a_clean_not_the_switchover)
+{
+    /* A CLEAN of 50 us: the default window, whatever the switchover costs
+     * (the engine's 30 ms made it 300 ms: identification took 6x longer in
+     * real time than in the model). */
+    ck_assert_uint_eq(first_probe_window_ms(30, 50), 50);
+    ck_assert_uint_eq(first_probe_window_ms(1, 50), 50);
+    ck_assert_uint_eq(first_probe_window_ms(30, 0), 50);
+    /* A slow CLEAN (a large guest on Xen): windows ten times as long. */
+    ck_assert_uint_eq(first_probe_window_ms(30, 20000), 200);
+}
+END_TEST
+
+struct steps {
+    uint32_t n, off_edge, probes;
+    uint32_t header_cols, bad_lines;
+};
+
+static uint32_t columns(const char *line)
+{
+    uint32_t n = 1;
+
+    for (; *line; line++)
+        n += *line == ',';
+    return n;
+}
+
+static void on_step(void *opaque, const struct cvg_policy_state *pol,
+                    const struct cvg_policy_input *in, const struct cvg_policy_output *out)
+{
+    struct steps *st = opaque;
+    char line[4096];
+
+    st->n++;
+    st->probes += out->probing;
+    /* Mid-pass samples only where a batch of 1024 pages ends (or the pass). */
+    if (in->point == CVG_POINT_SAMPLE && in->st.pass_pages_sent % 1024 &&
+        in->st.pass_pages_sent != in->st.pass_pages_total)
+        st->off_edge++;
+    if (!st->header_cols) {
+        ck_assert_int_lt(cvg_policy_trace_header(line, sizeof(line), pol->p.nr_vcpus),
+                         (int)sizeof(line));
+        st->header_cols = columns(line);
+    }
+    ck_assert_int_lt(cvg_policy_trace_line(line, sizeof(line), pol, in, out),
+                     (int)sizeof(line));
+    if (columns(line) != st->header_cols || line[strlen(line) - 1] != '\n')
+        st->bad_lines++;
+}
+
+START_TEST(test_model_samples_between_batches_and_traces_every_step)
+{
+    /* tests/e2e/heavy-conv.cfg: 80 ms per batch at 50 MiB/s, longer than a
+     * probe window, so sampling anywhere else would show. */
+    static const char text[] =
+        "name = \"h\"\nmemory = 64\nvcpus = 2\nbandwidth = 50\n"
+        "downtime_limit = 100\nmax_time = 30\nseed = 3\n"
+        "workload = [ \"vcpus=0,pattern=uniform,rate=200\", "
+        "\"vcpus=1,pattern=read,rate=200\" ]\n";
+    struct cvg_vt_result *r = calloc(1, sizeof(*r));
+    struct steps st = { 0 };
+    struct cvg_scenario sc;
+    struct cvg_vt_opts o;
+    struct cvg_err err = { 0 };
+
+    ck_assert_ptr_nonnull(r);
+    ck_assert_msg(cvg_scenario_parse(text, strlen(text), "test", &sc, &err) == 0, "%s",
+                  err.msg);
+    cvg_vt_opts_init(&o, &sc, CVG_POLICY_KIND_CONVERGE);
+    o.trace = on_step;
+    o.trace_opaque = &st;
+    ck_assert_msg(cvg_vt_run(&sc, &o, r, &err) == 0, "%s", err.msg);
+    ck_assert(r->completed && r->converged);
+    ck_assert_uint_gt(st.n, 10);
+    ck_assert_uint_gt(st.probes, 0);
+    ck_assert_uint_eq(st.off_edge, 0);
+    ck_assert_uint_eq(st.header_cols, 17 + 2 * 2);
+    ck_assert_uint_eq(st.bad_lines, 0);
+    /* The probe round ends within pass 0 and the writer is held from
+     * there: two live passes, as the helper does on the simulator. */
+    ck_assert_uint_eq(r->live_passes, 2);
+    cvg_scenario_free(&sc);
+    free(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("converge");
@@ -254,8 +389,10 @@ int main(void)
     tcase_add_test(pc, test_choice_throttles_only_when_the_link_does_not_suffice);
     tcase_add_test(pc, test_refresh_decision);
     tcase_add_test(pc, test_actuator_levers);
+    tcase_add_test(pc, test_probe_window_sized_by_a_clean_not_the_switchover);
     tcase_add_test(vt, test_writers_throttled_readers_not);
     tcase_add_test(vt, test_no_throttle_when_the_link_suffices);
+    tcase_add_test(vt, test_model_samples_between_batches_and_traces_every_step);
     tcase_set_timeout(vt, 20);
     suite_add_tcase(s, pc);
     suite_add_tcase(s, vt);
