@@ -10,7 +10,7 @@
  * seed, any guest size.  Prints one summary line; --json writes the report
  * (design.md's fields), --timeline a CSV for plots, --trace a CSV line per
  * policy step (policy/trace.h: the helper writes the same with
- * CONVERGE_POLICY_TRACE, to compare with a real-time run).  --oracle adds
+ * XENCONVERGE_POLICY_TRACE, to compare with a real-time run).  --oracle adds
  * "oracle_share": the largest constant writer share that would also have
  * converged by this run's end (what the link allows in that time).
  * Exit status 0 when the migration completed with the downtime within the

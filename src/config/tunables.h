@@ -33,7 +33,7 @@
 #define CVG_TUNABLES_ENV_FILE     "XENCONVERGE_CONFIG"
 #define CVG_TUNABLES_ENV_PREFIX   "XENCONVERGE_"
 /* XENCONVERGE_* variables that are not tunables (names after the prefix). */
-#define CVG_TUNABLES_ENV_OTHER    { "CONFIG", "SIM", "SIM_REPORT", "STATUS_DIR" }
+#define CVG_TUNABLES_ENV_OTHER    { "CONFIG", "SIM", "SIM_REPORT", "STATUS_DIR", "POLICY_TRACE" }
 #define CVG_TUNABLES_PATH_MAX     4096u
 
 enum cvg_tun {

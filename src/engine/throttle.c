@@ -37,7 +37,7 @@ struct cvg_throttle {
      * says it is done (the CLEAN and the merge into the next pass's set). */
     uint64_t refresh_asked_ns;
     uint32_t clean_us;
-    int trace_fd;               /* CONVERGE_POLICY_TRACE, -1: off */
+    int trace_fd;               /* XENCONVERGE_POLICY_TRACE, -1: off */
     uint32_t max_pct, cur_pct;
 
     /* What was there before us, and what we changed. */
@@ -84,7 +84,7 @@ static void fill(struct cvg_throttle *t, struct cvg_policy_input *in, enum cvg_p
 }
 
 /*
- * CONVERGE_POLICY_TRACE=FILE: a CSV line per policy step
+ * XENCONVERGE_POLICY_TRACE=FILE: a CSV line per policy step
  * (policy/trace.h), the format `xl-converge bench --trace` writes, to
  * compare a real-time run with the model step by step.  A diagnostic the
  * user asked for, like the status file: opened once, appended to, and a

@@ -40,7 +40,7 @@ struct cvg_throttle;
 
 /* A file to append a CSV line per policy step to (policy/trace.h). */
 /* Not XENCONVERGE_*: that namespace is the tunables' (config/tunables.h). */
-#define CVG_POLICY_TRACE_ENV "CONVERGE_POLICY_TRACE"
+#define CVG_POLICY_TRACE_ENV "XENCONVERGE_POLICY_TRACE"
 
 int cvg_throttle_init(struct cvg_throttle **t, struct cvg_hv *hv, uint32_t domid,
                       const struct cvg_tunables *tun, const struct cvg_stop_params *stop,

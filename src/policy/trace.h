@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * One line of CSV per policy decision point, the same format in real time
- * (the helper, CONVERGE_POLICY_TRACE) and in virtual time (bench
+ * (the helper, XENCONVERGE_POLICY_TRACE) and in virtual time (bench
  * --trace), so that two runs of a scenario can be compared step by step:
  * what the policy was told (time, point, counters, the window it measured,
  * run times) and what it decided (shares, next sample, refresh, probing).
