@@ -86,12 +86,15 @@ struct save_ctx {
     struct cvg_save_result *res;
     char doing[48];
     uint64_t pass_start_ms;     /* dirty rate = pages dirtied over the pass */
-    /* Time spent on batches of holes only.  The send rate is measured on a
-     * clock without it: a PVH guest's p2m reaches up to its special pages
-     * below 4 GiB, and on Xen under TCG the first pass spent seconds
-     * walking the hole between, so the rate window at its end held almost
-     * no bytes, read as a dead link, and the throttle went to 99%. */
-    uint64_t holes_ns;
+    /* Time spent sending batches with data (map, writev, unmap, the rate
+     * limiter's wait): the send rate's clock, which predicts how fast a
+     * stop-and-copy goes.  Nothing else runs on it: a PVH guest's p2m
+     * reaches up to its special pages below 4 GiB, and on Xen under TCG
+     * the first pass spent seconds on batches of holes (and the progress
+     * messages and samples between them), so a wall-clock window at its
+     * end held almost no bytes, read as a dead link, and the throttle went
+     * to 99%. */
+    uint64_t send_ns;
 
     bool logdirty_on, qemu_logdirty_on, suspended;
 
@@ -253,10 +256,8 @@ static int flush_batch(struct save_ctx *c, struct cvg_err *err)
         j++;
     }
     n = j;
-    if (!n) {
-        c->holes_ns += cvg_now_ns() - t0;
+    if (!n)
         goto out;
-    }
     if (ndata) {
         rc = c->hv->ops->map(c->hv, c->domid, PROT_READ, ndata, c->data_pfns, &map, err);
         if (rc)
@@ -281,8 +282,13 @@ static int flush_batch(struct save_ctx *c, struct cvg_err *err)
     c->st.bytes_sent += bytes;
     c->st.pages_sent += ndata;
     c->st.pass_pages_sent += c->nbatch;
-    cvg_bw_add(&c->bw, elapsed_ms(c) - c->holes_ns / 1000000ull, bytes);
     cvg_ratelimit_wait(&c->rl, bytes);
+    if (map.pages)
+        c->hv->ops->unmap(c->hv, &map);
+    map.pages = NULL;
+    /* Recorded once sent and waited for, as the window's marks assume. */
+    c->send_ns += cvg_now_ns() - t0;
+    cvg_bw_add(&c->bw, c->send_ns / 1000ull, bytes);
 out:
     if (map.pages)
         c->hv->ops->unmap(c->hv, &map);
@@ -751,7 +757,7 @@ int cvg_save(struct cvg_hv *hv, const struct cvg_save_params *p,
     c->t0_ns = cvg_now_ns();
     cvg_sink_init_fd(&c->sink, io_fd);
     cvg_bc_send_init(&c->bc, p->back_channel ? p->back_fd : -1);
-    cvg_bw_init(&c->bw, SAVE_BW_WINDOW_MS);
+    cvg_bw_init_us(&c->bw, SAVE_BW_WINDOW_MS * 1000ull);
     cvg_bw_add(&c->bw, 0, 0);
 
     say(c, CVG_LOG_INFO, -1, "Saving domain %u, type x86 HVM (%s)", c->domid,

@@ -13,18 +13,24 @@
 #define CVG_BW_SAMPLES 64
 
 struct cvg_bw_window {
-    uint64_t window_ms;
+    uint64_t window;            /* in ticks */
+    uint64_t ticks_per_s;       /* 1000: ms (cvg_bw_init), 1000000: us */
     unsigned head, count;
-    struct { uint64_t t_ms; uint64_t bytes; } s[CVG_BW_SAMPLES];
+    struct { uint64_t t; uint64_t bytes; } s[CVG_BW_SAMPLES];
     uint64_t total;             /* cumulative bytes, all writes */
-    uint64_t last_ms;           /* time of the latest write */
+    uint64_t last;              /* time of the latest write */
 };
 
+/* Times in ms. */
 void cvg_bw_init(struct cvg_bw_window *w, uint64_t window_ms);
-/* bytes were written, the write completing at t_ms (monotonic). */
-void cvg_bw_add(struct cvg_bw_window *w, uint64_t t_ms, uint64_t bytes);
+/* Times in us: for a clock that only runs while sending, where a whole
+ * small pass may take less than a millisecond. */
+void cvg_bw_init_us(struct cvg_bw_window *w, uint64_t window_us);
+/* bytes were written, the write completing at t (monotonic, in the
+ * window's unit). */
+void cvg_bw_add(struct cvg_bw_window *w, uint64_t t, uint64_t bytes);
 /* Bytes per second over the window ending at the newest sample;
- * 0 until two samples at least 1 ms apart exist. */
+ * 0 until two samples at least one tick apart exist. */
 uint64_t cvg_bw_rate(const struct cvg_bw_window *w);
 
 #endif

@@ -54,6 +54,20 @@ START_TEST(test_bw_window_bursts_do_not_overflow_the_ring)
 }
 END_TEST
 
+START_TEST(test_bw_window_in_us_measures_sub_ms_sends)
+{
+    struct cvg_bw_window w;
+
+    /* The helper's clock runs only while it sends: a small pass to a fast
+     * sink is over in well under a millisecond and must not read 0. */
+    cvg_bw_init_us(&w, 2000000);
+    cvg_bw_add(&w, 0, 0);
+    cvg_bw_add(&w, 250, 512 * 1024);
+    cvg_bw_add(&w, 500, 512 * 1024);
+    ck_assert_uint_eq(cvg_bw_rate(&w), 2000 * MIB);   /* 1 MiB in 0.5 ms */
+}
+END_TEST
+
 START_TEST(test_expected_downtime_rounds_up)
 {
     ck_assert_uint_eq(cvg_expected_downtime_ms(0, 0), 0);
@@ -169,6 +183,7 @@ int main(void)
 
     tcase_add_test(tc, test_bw_window_rate);
     tcase_add_test(tc, test_bw_window_bursts_do_not_overflow_the_ring);
+    tcase_add_test(tc, test_bw_window_in_us_measures_sub_ms_sends);
     tcase_add_test(tc, test_expected_downtime_rounds_up);
     tcase_add_test(tc, test_stops_when_downtime_fits);
     tcase_add_test(tc, test_slow_destination_lowers_the_rate);
