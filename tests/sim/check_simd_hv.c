@@ -196,6 +196,56 @@ START_TEST(test_restore_target_is_populated_then_written)
 }
 END_TEST
 
+/*
+ * The views fill their page tables a 2 MiB chunk at a time as batches reach
+ * into them: pages on both sides of a chunk boundary and in a last, partial
+ * chunk are the domain's own, written through one handle's writable view
+ * and read back through another handle's read-only one and the daemon.
+ */
+START_TEST(test_views_reach_every_page_of_an_odd_sized_domain)
+{
+    struct cvg_err err = { 0 };
+    struct cvg_hv_mapping rw, ro;
+    struct cvg_hv *other = harness_hv(&proc);
+    const uint64_t pages = 700;     /* one 512-page chunk and part of another */
+    const uint64_t pfns[] = { 699, 0, 512, 511, 700 };
+    const uint64_t back[] = { 511, 512, 0, 699 };
+    const size_t n = sizeof(pfns) / sizeof(pfns[0]);
+    uint8_t before[32], after[32];
+    uint64_t all[700];
+    uint32_t d;
+
+    ck_assert_int_eq(cvg_sim_create_empty(hv, pages, 1, true, "odd", &d, &err), 0);
+    for (uint64_t i = 0; i < pages; i++)
+        all[i] = i;
+    ck_assert_int_eq(hv->ops->populate(hv, d, pages, all, &err), 0);
+    ck_assert_int_eq(cvg_sim_digest(hv, d, before, &err), 0);
+
+    ck_assert_int_eq(hv->ops->map(hv, d, PROT_READ | PROT_WRITE, n, pfns, &rw, &err), 0);
+    for (size_t i = 0; i < n - 1; i++) {
+        ck_assert_int_eq(rw.errs[i], 0);
+        memset(rw.pages[i], 0x40 + (int)i, 4096);
+    }
+    ck_assert_ptr_null(rw.pages[n - 1]);
+    ck_assert_int_eq(rw.errs[n - 1], -EINVAL);
+    hv->ops->unmap(hv, &rw);
+    ck_assert_int_eq(cvg_sim_digest(hv, d, after, &err), 0);
+    ck_assert_int_ne(memcmp(before, after, 32), 0);
+
+    /* Read back in another order, so the chunks fill the other way round. */
+    ck_assert_int_eq(other->ops->map(other, d, PROT_READ, n - 1, back, &ro, &err), 0);
+    for (size_t i = 0; i < n - 1; i++) {
+        const uint8_t *pg = ro.pages[i];
+
+        ck_assert_int_eq(ro.errs[i], 0);
+        ck_assert_uint_eq(pg[0], 0x40 + n - 2 - i);
+        ck_assert_uint_eq(pg[4095], 0x40 + n - 2 - i);
+    }
+    other->ops->unmap(other, &ro);
+    harness_close(other);
+}
+END_TEST
+
 START_TEST(test_lifecycle_and_xen_like_errors)
 {
     char sc[512];
@@ -289,6 +339,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_mapped_memory_is_the_guest_memory);
     tcase_add_test(tc, test_restore_target_is_populated_then_written);
+    tcase_add_test(tc, test_views_reach_every_page_of_an_odd_sized_domain);
     tcase_add_test(tc, test_lifecycle_and_xen_like_errors);
     tcase_add_test(tc, test_open_fails_clearly_without_a_daemon);
     suite_add_tcase(s, tc);
