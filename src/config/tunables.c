@@ -36,6 +36,10 @@ static const struct tun_def defs[CVG_TUN__COUNT] = {
     [CVG_TUN_DOWNTIME_LIMIT_MS] = {
         "downtime_limit_ms", CVG_TUN_TYPE_U64, 300, 1, 2000000, "ms", .reason =
         "QEMU's default; stop-and-copy starts once what is left fits in it" },
+    [CVG_TUN_SWITCHOVER_OVERHEAD_MS] = {
+        "switchover_overhead_ms", CVG_TUN_TYPE_U64, 30, 0, 600000, "ms", .reason =
+        "the switchover's cost beyond the memory left (guest suspend, CPU state, destination start), "
+        "kept out of downtime_limit_ms; the helper logs its suspend time at every stop-and-copy" },
     [CVG_TUN_BANDWIDTH_MIB_S] = {
         "bandwidth_mib_s", CVG_TUN_TYPE_U64, 0, 0, 1048576, "MiB/s", .reason =
         "0 = unlimited (the link is measured); cap it to leave room for "
@@ -499,6 +503,9 @@ enum cvg_policy cvg_tun_policy(const struct cvg_tunables *t)
 { return (enum cvg_policy)t->u[CVG_TUN_POLICY]; }
 uint32_t cvg_tun_refresh_interval_ms(const struct cvg_tunables *t)
 { return (uint32_t)t->u[CVG_TUN_REFRESH_INTERVAL_MS]; }
+uint32_t cvg_tun_switchover_overhead_ms(const struct cvg_tunables *t)
+{ return (uint32_t)t->u[CVG_TUN_SWITCHOVER_OVERHEAD_MS]; }
+
 uint32_t cvg_tun_sample_interval_ms(const struct cvg_tunables *t)
 { return (uint32_t)t->u[CVG_TUN_SAMPLE_INTERVAL_MS]; }
 uint32_t cvg_tun_throttle_trigger_pct(const struct cvg_tunables *t)

@@ -38,6 +38,7 @@
 
 enum cvg_tun {
     CVG_TUN_DOWNTIME_LIMIT_MS,
+    CVG_TUN_SWITCHOVER_OVERHEAD_MS,
     CVG_TUN_BANDWIDTH_MIB_S,
     CVG_TUN_MAX_TIME_S,
     CVG_TUN_MAX_PASSES,
@@ -136,6 +137,7 @@ enum cvg_policy cvg_tun_policy(const struct cvg_tunables *t);
 bool cvg_tun_throttle(const struct cvg_tunables *t);              /* false: never slow the guest */
 uint32_t cvg_tun_refresh_interval_ms(const struct cvg_tunables *t); /* 0: off */
 uint32_t cvg_tun_sample_interval_ms(const struct cvg_tunables *t);
+uint32_t cvg_tun_switchover_overhead_ms(const struct cvg_tunables *t);
 uint32_t cvg_tun_throttle_trigger_pct(const struct cvg_tunables *t);
 uint32_t cvg_tun_throttle_initial_pct(const struct cvg_tunables *t);
 uint32_t cvg_tun_throttle_increment_pct(const struct cvg_tunables *t);

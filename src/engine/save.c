@@ -401,6 +401,17 @@ static int clean(struct save_ctx *c, unsigned mode, uint64_t *dirty,
     return 0;
 }
 
+/* The plain rule, with the switchover's fixed cost kept out of the limit
+ * (the converge policy does the same with it). */
+static struct cvg_stop_verdict plain_rule(struct save_ctx *c)
+{
+    struct cvg_stop_params sp = c->stop;
+    uint32_t o = cvg_tun_switchover_overhead_ms(c->p->tun);
+
+    sp.downtime_limit_ms = sp.downtime_limit_ms > o ? sp.downtime_limit_ms - o : 1;
+    return cvg_stop_rule(&sp, &c->st);
+}
+
 static struct cvg_stop_verdict decide(struct save_ctx *c)
 {
     struct cvg_stop_verdict v;
@@ -413,13 +424,13 @@ static struct cvg_stop_verdict decide(struct save_ctx *c)
          * refuses a sample here, the plain rule still decides. */
         if (cvg_throttle_pass_end(c->thr, &c->st, c->last_clean_count, &v, &terr)) {
             say(c, CVG_LOG_WARN, -1, "throttle: %s", terr.msg);
-            v = cvg_stop_rule(&c->stop, &c->st);
+            v = plain_rule(c);
         }
         publish(c);
     } else if (c->policy == CVG_POLICY_XEN_DEFAULT) {
         v = cvg_stop_rule_xen_default(&c->st);
     } else {
-        v = cvg_stop_rule(&c->stop, &c->st);
+        v = plain_rule(c);
     }
     c->last_expected_ms = v.expected_downtime_ms;
     if (v.expected_downtime_ms == UINT64_MAX)

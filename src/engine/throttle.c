@@ -16,9 +16,6 @@
 
 #define N CVG_POLICY_MAX_VCPUS
 #define BUDGET_PERIOD_US 10000      /* credit2's cap period, the simulator's slice */
-/* Fixed switchover cost beyond the pages: suspend, final CLEAN, CPU state,
- * the destination's last batch; measured at 10-40 ms on the simulator. */
-#define SWITCHOVER_OVERHEAD_MS 30
 
 struct cvg_throttle {
     struct cvg_hv *hv;
@@ -37,6 +34,7 @@ struct cvg_throttle {
      * says it is done (the CLEAN and the merge into the next pass's set). */
     uint64_t refresh_asked_ns;
     uint32_t clean_us;
+    uint32_t overhead_ms;       /* switchover_overhead_ms */
     int trace_fd;               /* XENCONVERGE_POLICY_TRACE, -1: off */
     uint32_t max_pct, cur_pct;
 
@@ -79,7 +77,7 @@ static void fill(struct cvg_throttle *t, struct cvg_policy_input *in, enum cvg_p
     in->dom_cpu_ns = t->dom_ns;
     in->vcpu_cpu_ns = t->vcpu_ns;
     in->vcpu_dirty_pages = NULL;    /* Xen has no per-vCPU dirty log */
-    in->overhead_ms = SWITCHOVER_OVERHEAD_MS;
+    in->overhead_ms = t->overhead_ms;
     in->clean_us = t->clean_us;
 }
 
@@ -286,6 +284,7 @@ int cvg_throttle_init(struct cvg_throttle **tp, struct cvg_hv *hv, uint32_t domi
         return cvg_fail(err, -ENOMEM, "out of memory for the policy state");
     }
     t->trace_fd = -1;
+    t->overhead_ms = cvg_tun_switchover_overhead_ms(tun);
     t->hv = hv;
     t->domid = domid;
     if (hooks)
