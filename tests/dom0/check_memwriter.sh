@@ -7,7 +7,9 @@
 #   - the stall of a line the console lost still shows through maxgap_ms,
 #     and repeated lines count once;
 #   - --initramfs writes a newc archive whose /init is memwriter itself;
-#   - bad arguments are refused.
+#   - bad arguments are refused;
+#   - linkpipe (migrate-check --link) passes every byte at the set rate
+#     and lets the sender see the receiver's end.
 set -u
 : "${top_builddir:=.}" "${top_srcdir:=.}"
 MW=$top_builddir/memwriter
@@ -116,6 +118,38 @@ if command -v readelf >/dev/null; then
     readelf -d "$MW" 2>/dev/null | grep -q '(NEEDED)' && bad "memwriter is not static" ||
         ok "memwriter is static"
 fi
+
+# ---- linkpipe: the link of migrate-check --link -------------------------------
+LP=$top_builddir/linkpipe
+head -c 4194304 /dev/urandom > "$tmp/lp.in"
+t0=$(cvg_now)
+"$LP" 8 sh -c "cat > '$tmp/lp.out'; exit 3" < "$tmp/lp.in"
+rc=$?
+t1=$(cvg_now)
+cmp -s "$tmp/lp.in" "$tmp/lp.out" && [ $rc = 3 ] && ok "linkpipe: every byte through, the command's exit status" ||
+    bad "linkpipe: rc=$rc, output $(wc -c < "$tmp/lp.out") bytes"
+# 4 MiB at 8 MiB/s: half a second, give or take a 100 ms slice
+awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 0.35 && b - a < 3) }' &&
+    ok "linkpipe: 4 MiB at 8 MiB/s took $(cvg_dt "$t0" "$t1") s" ||
+    bad "linkpipe: 4 MiB at 8 MiB/s took $(cvg_dt "$t0" "$t1") s"
+# a receiver that gives up early while the sender is still connected:
+# linkpipe ends with it, the sender sees the end, nothing hangs
+mkfifo "$tmp/lp.fifo"
+sleep 30 > "$tmp/lp.fifo" &
+sleeper=$!
+t0=$(cvg_now)
+out=$( (exec "$LP" 1 sh -c 'echo bye' < "$tmp/lp.fifo") | cat)
+t1=$(cvg_now)
+kill $sleeper 2>/dev/null
+wait $sleeper 2>/dev/null
+[ "$out" = bye ] && awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 20) }' &&
+    ok "linkpipe: the receiver's end reaches the sender at once" ||
+    bad "linkpipe: early receiver end: '$out' after $(cvg_dt "$t0" "$t1") s"
+for a in "0 true" "x true" "5"; do
+    # shellcheck disable=SC2086
+    "$LP" $a < /dev/null > /dev/null 2>&1
+    [ $? = 2 ] && ok "linkpipe refused: $a" || bad "linkpipe accepted: $a"
+done
 
 # ---- arguments ------------------------------------------------------------------
 for a in "--mib 0" "--rate abc" "--mib -1" "--interval-ms 0" "--bogus 1" "--mib"; do

@@ -191,6 +191,13 @@ cvg_mw_rate() {
 
 # ---- migrations -------------------------------------------------------------
 
+# The words in front of a receive command that put the stream through a
+# link of $CVG_LINK_MIB_S MiB/s ("" when unset).
+cvg_link() {
+    [ -n "${CVG_LINK_MIB_S:-}" ] && echo "$CVG_LIBDIR/linkpipe $CVG_LINK_MIB_S "
+    return 0
+}
+
 # The shell words that run xl with a given save helper ("" = libxl's default).
 cvg_helper_env() {
     if [ -n "$1" ]; then echo "env LIBXL_SAVE_HELPER=$1"; else echo "env -u LIBXL_SAVE_HELPER"; fi
@@ -202,8 +209,10 @@ cvg_helper_env() {
 # of environment; xl's -vvv output of both sides goes to OUT.
 # With CVG_TS=1 and a `ts` (busybox, moreutils), every line of OUT starts
 # with the time it was written, which says where a migration's time went.
+# With CVG_LINK_MIB_S set, the stream goes through a link of that speed
+# (linkpipe, beside this file).
 cvg_migrate() {
-    _cvg_rune="$(cvg_helper_env "$3") ${6:-} xl -vvv migrate-receive"
+    _cvg_rune="$(cvg_link)$(cvg_helper_env "$3") ${6:-} xl -vvv migrate-receive"
     if [ "${CVG_TS:-0}" = 1 ] && command -v ts >/dev/null; then
         # shellcheck disable=SC2046
         { $(cvg_helper_env "$2") ${5:-} xl -vvv migrate -s "" "$1" "$_cvg_rune" 2>&1

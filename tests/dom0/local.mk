@@ -13,6 +13,13 @@ memwriter_SOURCES = tests/dom0/memwriter.c
 memwriter_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
 memwriter_LDFLAGS = -all-static
 
+# A migration link of a set speed for migrate-check --link (static too: it
+# runs in dom0, but sits beside memwriter and needs nothing else).
+pkglibexec_PROGRAMS += linkpipe
+linkpipe_SOURCES = tests/dom0/linkpipe.c
+linkpipe_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
+linkpipe_LDFLAGS = -all-static
+
 # memwriter's measurements and dom0-lib.sh's readers, without Xen.
 TESTS += tests/dom0/check_memwriter.sh
 EXTRA_DIST += tests/dom0/migrate-check tests/dom0/dom0-lib.sh tests/dom0/check_memwriter.sh

@@ -137,8 +137,9 @@ run_scenario() {
         crashed=0
         [ -s "$W/crashes" ] || [ -s "$W/dmesg-crashes" ] && crashed=1
         word=${verdict%% *}
-        # failures, and what a scenario asks to keep (the benchmark's logs)
-        if [ "$word" = FAIL ] || [ -f "$W/archive" ]; then
+        # failures, what a scenario asks to keep (the benchmark's logs), and
+        # everything with lab_archive=all (--dom0-arg lab_archive=all)
+        if [ "$word" = FAIL ] || [ -f "$W/archive" ] || [ "$(arg lab_archive)" = all ]; then
             archive "$s" "$attempt" "$W"
         fi
         detail=${verdict#* }
