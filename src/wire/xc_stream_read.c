@@ -760,20 +760,31 @@ int xcs_read_pages(struct xcs_reader *r, void *const *dsts, uint32_t n,
                                   page < r->pd_data ? r->pd_data - page : 0,
                                   (unsigned long long)done));
     while (i < n) {
-        uint32_t cnt = n - i < 64 ? n - i : 64;
+        uint32_t first = i;
+        int cnt = 0;
 
-        for (uint32_t k = 0; k < cnt; k++) {
-            iov[k].iov_base = dsts[i + k];
-            iov[k].iov_len = XCS_PAGE_SIZE;
+        /* Frames adjacent in the mapping (a batch's foreign mapping, the
+         * simulator's view) share one iovec: one readv can then take all
+         * the socket holds instead of 64 pages. */
+        for (; i < n; i++) {
+            if (cnt && (uint8_t *)iov[cnt - 1].iov_base + iov[cnt - 1].iov_len ==
+                       (uint8_t *)dsts[i]) {
+                iov[cnt - 1].iov_len += XCS_PAGE_SIZE;
+                continue;
+            }
+            if (cnt == 64)
+                break;
+            iov[cnt].iov_base = dsts[i];
+            iov[cnt].iov_len = XCS_PAGE_SIZE;
+            cnt++;
         }
-        rc = cvg_src_readv(r->src, iov, (int)cnt, "page contents", err);
+        rc = cvg_src_readv(r->src, iov, cnt, "page contents", err);
         if (rc) {
             cvg_err_prefix(err, "PAGE_DATA (0x%08x) at offset %llu, pages %u-%u of %u",
                            XCS_REC_PAGE_DATA, (unsigned long long)r->rec_offset,
-                           page + i + 1, page + i + cnt, r->pd_data);
+                           page + first + 1, page + i, r->pd_data);
             return failed(r, rc);
         }
-        i += cnt;
     }
     page += n;
     /* Move the cursor to the owner of the last page read, as xcs_read_page. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/bytes.h"
@@ -714,6 +715,153 @@ START_TEST(test_batch_read_into_scattered_pages)
 }
 END_TEST
 
+/*
+ * Destinations adjacent in memory are read as one run (one iovec), others
+ * apart, 64 iovecs to a readv; over a pipe fed in odd-sized pieces the
+ * reads stop inside runs.  Every page lands where it was asked to, nothing
+ * between them is touched, and a stream cut short names the pages it was
+ * reading.
+ */
+enum { RUN_N = 1024, RUN_SPAN = 2 * RUN_N + 8 };
+
+static void run_dsts(uint8_t *area, void **dsts)
+{
+    uint32_t i = 0, at = 0;
+
+    for (; i < 100; i++)                    /* one run of 100 */
+        dsts[i] = area + (size_t)at++ * PAGE;
+    for (; i < 100 + 63; i++, at += 2)      /* 63 apart: the next is iovec 64 */
+        dsts[i] = area + (size_t)at * PAGE;
+    for (; i < 100 + 63 + 200; i++)         /* a run that starts as iovec 64 */
+        dsts[i] = area + (size_t)at++ * PAGE;
+    at += 40;
+    for (uint32_t k = 0; k < 40; k++, i++)  /* descending: never one run */
+        dsts[i] = area + (size_t)(at - k) * PAGE;
+    at += 2;
+    for (; i < RUN_N; i++)
+        dsts[i] = area + (size_t)at++ * PAGE;
+    ck_assert_uint_le(at, RUN_SPAN);
+}
+
+static size_t run_stream(uint8_t *out, size_t cap, uint8_t (*pages)[PAGE])
+{
+    static uint64_t pfns[RUN_N];
+    static uint32_t types[RUN_N];
+    static const void *ptrs[RUN_N];
+    struct xcs_page_scratch *scratch = malloc(sizeof(*scratch));
+    struct xcs_dhdr dh = { XCS_DOM_X86_HVM, 12, 4, 17 };
+    struct cvg_err err = { 0 };
+    struct cvg_sink s;
+    size_t len;
+
+    for (uint32_t i = 0; i < RUN_N; i++) {
+        pfns[i] = i;
+        types[i] = XCS_PFINFO_NOTAB;
+        fill_page(pages[i], 1000 + i);
+        ptrs[i] = pages[i];
+    }
+    cvg_sink_init_mem(&s);
+    ck_assert_int_eq(xcs_write_ihdr(&s, 3, &err), 0);
+    ck_assert_int_eq(xcs_write_dhdr(&s, &dh, &err), 0);
+    ck_assert_int_eq(xcs_write_empty(&s, XCS_REC_STATIC_DATA_END, &err), 0);
+    ck_assert_int_eq(xcs_write_page_data(&s, scratch, RUN_N, pfns, types, ptrs, &err), 0);
+    ck_assert_int_eq(xcs_write_empty(&s, XCS_REC_END, &err), 0);
+    ck_assert_uint_le(s.len, cap);
+    memcpy(out, s.buf, s.len);
+    len = s.len;
+    cvg_sink_free(&s);
+    free(scratch);
+    return len;
+}
+
+/* Feeds len bytes of buf into a pipe in 1000-byte writes from a child. */
+static int feed_pipe(const uint8_t *buf, size_t len, pid_t *child)
+{
+    int p[2];
+
+    ck_assert_int_eq(pipe(p), 0);
+    *child = fork();
+    ck_assert_int_ge(*child, 0);
+    if (*child == 0) {
+        close(p[0]);
+        for (size_t off = 0; off < len;) {
+            size_t n = len - off < 1000 ? len - off : 1000;
+            ssize_t w = write(p[1], buf + off, n);
+
+            if (w <= 0)
+                _exit(1);
+            off += (size_t)w;
+        }
+        _exit(0);
+    }
+    close(p[1]);
+    return p[0];
+}
+
+START_TEST(test_batch_read_merges_adjacent_destinations)
+{
+    static uint8_t pages[RUN_N][PAGE], area[RUN_SPAN][PAGE], stream[RUN_N * PAGE + 16384];
+    static void *dsts[RUN_N];
+    static uint8_t used[RUN_SPAN];
+    struct cvg_err err = { 0 };
+    struct cvg_src src;
+    struct xcs_reader r;
+    struct xcs_rec rec;
+    size_t len = run_stream(stream, sizeof(stream), pages);
+    pid_t child;
+    int fd, status, rc;
+
+    run_dsts(&area[0][0], dsts);
+    for (int cut = 0; cut < 2; cut++) {
+        /* the second time the stream stops 5000 bytes into page 300 */
+        size_t feed = cut ? len - XCS_RHDR_SIZE - (size_t)(RUN_N - 300) * PAGE + 5000 : len;
+
+        memset(area, 0, sizeof(area));
+        cvg_err_clear(&err);
+        fd = feed_pipe(stream, feed, &child);
+        cvg_src_init_fd(&src, fd);
+        ck_assert_int_eq(xcs_reader_init(&r, &src, NULL, &err), 0);
+        ck_assert_int_eq(xcs_read_headers(&r, &err), 0);
+        ck_assert_int_eq(xcs_read_record(&r, &rec, &err), 0);
+        ck_assert_int_eq(xcs_read_record(&r, &rec, &err), 0);
+        ck_assert_uint_eq(rec.type, XCS_REC_PAGE_DATA);
+        ck_assert_uint_eq(rec.n_data, RUN_N);
+        rc = xcs_read_pages(&r, dsts, RUN_N, &err);
+        if (!cut) {
+            ck_assert_msg(rc == 0, "%s", err.msg);
+            ck_assert_int_eq(xcs_read_record(&r, &rec, &err), 0);
+            ck_assert_uint_eq(rec.type, XCS_REC_END);
+            memset(used, 0, sizeof(used));
+            for (uint32_t i = 0; i < RUN_N; i++) {
+                size_t at = (size_t)((uint8_t *)dsts[i] - &area[0][0]) / PAGE;
+
+                ck_assert_msg(memcmp(area[at], pages[i], PAGE) == 0, "page %u", i);
+                used[at] = 1;
+            }
+            for (size_t at = 0; at < RUN_SPAN; at++) {
+                static const uint8_t zero[PAGE];
+
+                if (!used[at])
+                    ck_assert_msg(memcmp(area[at], zero, PAGE) == 0, "gap %zu", at);
+            }
+        } else {
+            ck_assert_int_eq(rc, -EPIPE);
+            ck_assert_msg(strstr(err.msg, "PAGE_DATA") && strstr(err.msg, " of 1024") &&
+                          strstr(err.msg, "truncated"), "%s", err.msg);
+            /* pages before the cut arrived whole */
+            for (uint32_t i = 0; i < 300; i++) {
+                size_t at = (size_t)((uint8_t *)dsts[i] - &area[0][0]) / PAGE;
+
+                ck_assert_msg(memcmp(area[at], pages[i], PAGE) == 0, "page %u", i);
+            }
+        }
+        xcs_reader_free(&r);
+        close(fd);
+        ck_assert_int_eq(waitpid(child, &status, 0), child);
+    }
+}
+END_TEST
+
 /* libxl reads the fd on after the libxc END: the reader must not read ahead. */
 START_TEST(test_fd_reader_stops_exactly_after_end)
 {
@@ -793,6 +941,7 @@ int main(void)
     tcase_add_test(tc, test_page_data_writer_merges_adjacent_pages_and_checks);
     tcase_add_test(tc, test_full_batch_through_fd);
     tcase_add_test(tc, test_batch_read_into_scattered_pages);
+    tcase_add_test(tc, test_batch_read_merges_adjacent_destinations);
     tcase_add_test(tc, test_fd_reader_stops_exactly_after_end);
     tcase_add_test(tc, test_names);
     suite_add_tcase(s, tc);
