@@ -3,7 +3,9 @@
  * loopback-raw BYTES: the ceiling a migration stream can reach on this
  * machine — a plain sender and receiver pair on a loopback TCP connection,
  * 4 MiB writes and reads (a PAGE_DATA batch), no other work.  Prints the
- * bytes per second the receiver saw.
+ * bytes per second the receiver saw and the CPU time the pair used (user
+ * and system, both threads): below one CPU per second of it, the host did
+ * not give the pair two whole cores, and a migration on it is CPU-bound too.
  */
 #include "config.h"
 
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,11 +50,12 @@ int main(int argc, char **argv)
     struct sockaddr_in a = { .sin_family = AF_INET };
     socklen_t alen = sizeof(a);
     struct timespec t0, t1;
+    struct rusage ru0, ru1;
     int l, c, s;
     char *buf = malloc(CHUNK);
     uint64_t got = 0;
     pthread_t th;
-    double secs;
+    double secs, cpu;
 
     total = argc > 1 ? strtoull(argv[1], NULL, 0) : (2ull << 30);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -63,6 +67,7 @@ int main(int argc, char **argv)
         perror("loopback-raw");
         return 1;
     }
+    getrusage(RUSAGE_SELF, &ru0);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pthread_create(&th, NULL, sender, &c);
     for (;;) {
@@ -74,9 +79,14 @@ int main(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     pthread_join(th, NULL);
+    getrusage(RUSAGE_SELF, &ru1);
     secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("%llu bytes in %.3f s: %.0f bytes/s\n", (unsigned long long)got, secs,
-           (double)got / secs);
+    cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec -
+                   ru0.ru_stime.tv_sec) +
+          (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec -
+                   ru0.ru_stime.tv_usec) / 1e6;
+    printf("%llu bytes in %.3f s: %.0f bytes/s, cpu %.3f s\n", (unsigned long long)got,
+           secs, (double)got / secs, cpu);
     free(buf);
     return got == total ? 0 : 1;
 }
