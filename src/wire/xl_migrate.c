@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/bytes.h"
+#include "wire/cvg_records.h"
 #include "wire/xl_migrate.h"
 
 struct xlm_def {
@@ -48,19 +50,15 @@ int cvg_xlm_send(struct cvg_sink *sink, enum cvg_xlm_msg m, struct cvg_err *err)
     return cvg_sink_write(sink, d->text, d->len, err);
 }
 
-int cvg_xlm_expect(struct cvg_src *src, enum cvg_xlm_msg m, struct cvg_err *err)
+/* Matches d from byte `from` on (the bytes before it already matched). */
+static int expect_from(struct cvg_src *src, const struct xlm_def *d, size_t from,
+                       struct cvg_err *err)
 {
-    const struct xlm_def *d = def_of(m);
-    size_t i;
-    int rc;
-
-    if (!d)
-        return cvg_fail(err, -EINVAL, "no xl migration message %d", (int)m);
-    for (i = 0; i < d->len; i++) {
+    for (size_t i = from; i < d->len; i++) {
         uint64_t off = src->off;
         uint8_t c, want = (uint8_t)d->text[i];
+        int rc = cvg_src_read(src, &c, 1, d->name, err);
 
-        rc = cvg_src_read(src, &c, 1, d->name, err);
         if (rc) {
             cvg_err_prefix(err, "migration peer closed the stream %zu bytes into the %s",
                            i, d->name);
@@ -73,6 +71,82 @@ int cvg_xlm_expect(struct cvg_src *src, enum cvg_xlm_msg m, struct cvg_err *err)
                             (unsigned long long)off, i, d->name, c, want);
     }
     return 0;
+}
+
+int cvg_xlm_expect(struct cvg_src *src, enum cvg_xlm_msg m, struct cvg_err *err)
+{
+    const struct xlm_def *d = def_of(m);
+
+    if (!d)
+        return cvg_fail(err, -EINVAL, "no xl migration message %d", (int)m);
+    return expect_from(src, d, 0, err);
+}
+
+int cvg_xlm_expect_skipping(struct cvg_src *src, enum cvg_xlm_msg m, unsigned *skipped,
+                            struct cvg_err *err)
+{
+    const struct xlm_def *d = def_of(m);
+    unsigned n = 0;
+    int rc = 0;
+
+    if (!d)
+        return cvg_fail(err, -EINVAL, "no xl migration message %d", (int)m);
+    for (;;) {
+        uint64_t off = src->off;
+        uint8_t h[8];
+        uint32_t type, len;
+
+        rc = cvg_src_read(src, h, 1, d->name, err);
+        if (rc) {
+            cvg_err_prefix(err, "migration peer closed the stream before the %s", d->name);
+            break;
+        }
+        /* xl's messages are text: a record of ours starts with its type's
+         * low byte, never a printable character. */
+        if (h[0] == (uint8_t)d->text[0]) {
+            rc = expect_from(src, d, 1, err);
+            break;
+        }
+        if (n == CVG_XLM_SKIP_MAX) {
+            rc = cvg_fail(err, -EPROTO, "unexpected data from the migration peer at offset "
+                          "%llu: more than %u records of ours before the %s",
+                          (unsigned long long)off, CVG_XLM_SKIP_MAX, d->name);
+            break;
+        }
+        rc = cvg_src_read(src, h + 1, 7, "record header", err);
+        if (rc) {
+            cvg_err_prefix(err, "before the %s", d->name);
+            break;
+        }
+        type = cvg_get_le32(h);
+        len = cvg_get_le32(h + 4);
+        if ((type & CVG_REC_RANGE_MASK) != CVG_REC_BASE)
+            return cvg_fail(err, -EPROTO, "unexpected data from the migration peer at "
+                            "offset %llu: byte 0 of the %s is 0x%02x, expected 0x%02x",
+                            (unsigned long long)off, d->name, h[0],
+                            (uint8_t)d->text[0]);
+        if (len > CVG_REC_BODY_MAX)
+            return cvg_fail(err, -EPROTO, "record type %#x at offset %llu before the %s: "
+                            "length %u exceeds %u", type, (unsigned long long)off, d->name,
+                            len, CVG_REC_BODY_MAX);
+        /* the body and its padding to 8, a piece at a time */
+        for (uint32_t left = len + (uint32_t)cvg_pad8(len); left && !rc; ) {
+            uint8_t chunk[256];
+            uint32_t k = left < sizeof(chunk) ? left : (uint32_t)sizeof(chunk);
+
+            rc = cvg_src_read(src, chunk, k, "record body", err);
+            left -= k;
+        }
+        if (rc) {
+            cvg_err_prefix(err, "record type %#x at offset %llu before the %s", type,
+                           (unsigned long long)off, d->name);
+            break;
+        }
+        n++;
+    }
+    if (skipped)
+        *skipped = n;
+    return rc;
 }
 
 int cvg_xlm_send_report(struct cvg_sink *sink, uint8_t status, struct cvg_err *err)

@@ -51,6 +51,16 @@ int cvg_xlm_send(struct cvg_sink *sink, enum cvg_xlm_msg m, struct cvg_err *err)
  * naming the message, the position in it and the byte seen.
  */
 int cvg_xlm_expect(struct cvg_src *src, enum cvg_xlm_msg m, struct cvg_err *err);
+/* cvg_xlm_expect, after skipping whole records of xen-converge's own
+ * family (wire/cvg_records.h) in front of the message: a destination
+ * helper that answered HELLO after the sender's deadline left its
+ * back-channel records where xl's message comes next.  At most
+ * CVG_XLM_SKIP_MAX records, bodies bounded as the records' readers bound
+ * them; anything else is refused as cvg_xlm_expect refuses it.  *skipped
+ * (may be NULL) counts the records dropped. */
+#define CVG_XLM_SKIP_MAX 16u
+int cvg_xlm_expect_skipping(struct cvg_src *src, enum cvg_xlm_msg m, unsigned *skipped,
+                            struct cvg_err *err);
 
 /* The report message and its status byte, in one write. */
 int cvg_xlm_send_report(struct cvg_sink *sink, uint8_t status, struct cvg_err *err);

@@ -137,6 +137,7 @@ int cvg_xlmig_send(const struct cvg_xlmig_send_opts *o, const struct cvg_xlmig_b
     const char *name = ops->name(b->priv);
     char *rune = NULL, *away = NULL;
     bool timedout = false;
+    unsigned late = 0;
     char msg[160];
     int rc;
 
@@ -180,10 +181,18 @@ int cvg_xlmig_send(const struct cvg_xlmig_send_opts *o, const struct cvg_xlmig_b
             goto out;   /* xl's failed_suspend: the guest is left as it is */
         goto failed_resume;
     }
-    rc = cvg_xlm_expect(&in, CVG_XLM_MSG_READY, err);
+    /* A destination helper of ours that answered HELLO after the save
+     * helper's deadline (a slow receiver start) left back-channel records
+     * nobody read; they come before xl's message and mean nothing now. */
+    rc = cvg_xlm_expect_skipping(&in, CVG_XLM_MSG_READY, &late, err);
     if (rc) {
         cvg_err_prefix(err, "migration receiver stream");
         goto failed_resume;
+    }
+    if (late) {
+        snprintf(msg, sizeof(msg), "migration sender: %u late back-channel record(s) of "
+                 "the destination helper dropped", late);
+        say(o, msg);
     }
     say(o, "migration sender: Target has acknowledged transfer.");
     if (name) {

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/bytes.h"
 #include "common/io.h"
+#include "wire/cvg_records.h"
 #include "wire/xl_migrate.h"
 
 static const char banner[54] = "xl migration receiver ready, send binary domain data.\n";
@@ -152,6 +154,96 @@ START_TEST(test_differs_late_and_truncated)
 }
 END_TEST
 
+/* A record header and a body of len bytes (zero), padded to 8, at p. */
+static size_t put_record(uint8_t *p, uint32_t type, uint32_t len)
+{
+    size_t n = 8 + len + cvg_pad8(len);
+
+    memset(p, 0, n);
+    cvg_put_le32(p, type);
+    cvg_put_le32(p + 4, len);
+    return n;
+}
+
+START_TEST(test_late_backchannel_records_are_skipped)
+{
+    /* Seen in the lab: the destination helper's HELLO_ACK came after the
+     * save helper's HELLO deadline and sat in front of xl's message. */
+    static uint8_t buf[4096];
+    struct cvg_src src;
+    struct cvg_err err = { 0 };
+    unsigned skipped = 99;
+    size_t n = 0;
+
+    n += put_record(buf + n, CVG_REC_HELLO_ACK, 12);
+    n += put_record(buf + n, CVG_REC_SWITCHOVER_ACK, 8);
+    n += put_record(buf + n, CVG_REC_BYE, 0);
+    memcpy(buf + n, ready, 34);
+    n += 34;
+    memcpy(buf + n, "tail", 4);
+    cvg_src_init_mem(&src, buf, n + 4);
+    ck_assert_msg(cvg_xlm_expect_skipping(&src, CVG_XLM_MSG_READY, &skipped, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_uint_eq(skipped, 3);
+    ck_assert_uint_eq(src.off, n);         /* nothing read past the message */
+
+    /* none at all: as cvg_xlm_expect */
+    cvg_src_init_mem(&src, ready, 34);
+    ck_assert_int_eq(cvg_xlm_expect_skipping(&src, CVG_XLM_MSG_READY, &skipped, &err), 0);
+    ck_assert_uint_eq(skipped, 0);
+}
+END_TEST
+
+START_TEST(test_skipping_refuses_anything_else)
+{
+    static uint8_t buf[8192];
+    struct cvg_src src;
+    struct cvg_err err = { 0 };
+    size_t n;
+
+    /* a record outside our family: refused, named as the message's byte */
+    n = put_record(buf, 0x00000001u, 8);
+    memcpy(buf + n, ready, 34);
+    cvg_src_init_mem(&src, buf, n + 34);
+    ck_assert_int_eq(cvg_xlm_expect_skipping(&src, CVG_XLM_MSG_READY, NULL, &err), -EPROTO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "offset 0: byte 0 of the ready message is 0x01"));
+
+    /* a body longer than any record of ours may have */
+    cvg_err_clear(&err);
+    put_record(buf, CVG_REC_HELLO_ACK, 0);
+    cvg_put_le32(buf + 4, CVG_REC_BODY_MAX + 1);
+    cvg_src_init_mem(&src, buf, sizeof(buf));
+    ck_assert_int_eq(cvg_xlm_expect_skipping(&src, CVG_XLM_MSG_READY, NULL, &err), -EPROTO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "length 4097 exceeds 4096"));
+    ck_assert_uint_eq(src.off, 8);
+
+    /* more records than a helper ever sends */
+    cvg_err_clear(&err);
+    n = 0;
+    for (unsigned i = 0; i <= CVG_XLM_SKIP_MAX; i++)
+        n += put_record(buf + n, CVG_REC_STATS, 0);
+    memcpy(buf + n, ready, 34);
+    cvg_src_init_mem(&src, buf, n + 34);
+    ck_assert_int_eq(cvg_xlm_expect_skipping(&src, CVG_XLM_MSG_READY, NULL, &err), -EPROTO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "more than 16 records of ours before the ready message"));
+
+    /* cut in a record's body */
+    cvg_err_clear(&err);
+    n = put_record(buf, CVG_REC_HELLO_ACK, 24);
+    cvg_src_init_mem(&src, buf, n - 5);
+    ck_assert_int_eq(cvg_xlm_expect_skipping(&src, CVG_XLM_MSG_READY, NULL, &err), -EPIPE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "before the ready message"));
+
+    /* the message itself wrong after a good record */
+    cvg_err_clear(&err);
+    n = put_record(buf, CVG_REC_HELLO_ACK, 8);
+    memcpy(buf + n, "domain received, ready to unpausE", 34);
+    cvg_src_init_mem(&src, buf, n + 34);
+    ck_assert_int_eq(cvg_xlm_expect_skipping(&src, CVG_XLM_MSG_READY, NULL, &err), -EPROTO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "byte 32 of the ready message is 0x45"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("xl_migrate");
@@ -164,6 +256,8 @@ int main(void)
     tcase_add_test(tc, test_handshake_round_trip_on_pipes);
     tcase_add_test(tc, test_wrong_bytes_fail_at_once);
     tcase_add_test(tc, test_differs_late_and_truncated);
+    tcase_add_test(tc, test_late_backchannel_records_are_skipped);
+    tcase_add_test(tc, test_skipping_refuses_anything_else);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
