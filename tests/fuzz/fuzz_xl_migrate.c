@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "common/io.h"
+#include "wire/cvg_records.h"
 #include "wire/xl_migrate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,6 +41,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else {
             CHECK(err.msg[0] != '\0');
             CHECK(size < len || memcmp(data, text[m], len) != 0);
+        }
+        {
+            unsigned skipped = 0;
+            size_t off = 0;
+
+            cvg_src_init_mem(&src, data, size);
+            cvg_err_clear(&err);
+            rc = cvg_xlm_expect_skipping(&src, (enum cvg_xlm_msg)m, &skipped, &err);
+            CHECK(src.off <= size);
+            if (rc == 0) {
+                /* what was skipped is whole records of ours, then the text */
+                CHECK(skipped <= CVG_XLM_SKIP_MAX);
+                for (unsigned i = 0; i < skipped; i++) {
+                    uint32_t l;
+
+                    CHECK(off + 8 <= size);
+                    CHECK((cvg_get_le32(data + off) & CVG_REC_RANGE_MASK) == CVG_REC_BASE);
+                    l = cvg_get_le32(data + off + 4);
+                    CHECK(l <= CVG_REC_BODY_MAX);
+                    off += 8 + l + cvg_pad8(l);
+                }
+                CHECK(src.off == off + len && !memcmp(data + off, text[m], len));
+            } else {
+                CHECK(err.msg[0] != '\0');
+            }
         }
         if (m != CVG_XLM_MSG_REPORT)
             continue;
