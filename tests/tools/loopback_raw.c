@@ -4,8 +4,7 @@
  * machine — a plain sender and receiver pair on a loopback TCP connection,
  * 4 MiB writes and reads (a PAGE_DATA batch), no other work.  Prints the
  * bytes per second the receiver saw and the CPU time the pair used (user
- * and system, both threads): below one CPU per second of it, the host did
- * not give the pair two whole cores, and a migration on it is CPU-bound too.
+ * and system, both threads), to set beside a migration's CPU per byte.
  */
 #include "config.h"
 
