@@ -228,7 +228,7 @@ cvg_migrate() {
 # decision lines ("pass N: ... stop-and-copy"); empty for the stock helper,
 # whose progress xl does not print unless stderr is a terminal.
 cvg_passes() {
-    sed -n 's/.*converge-helper: info: pass \([0-9]*\): .*/\1/p' "$1" |
+    sed -n 's/.*info: pass \([0-9]*\): .*/\1/p' "$1" |
         sort -n | tail -n 1 | awk '{ print $1 + 2 }'
 }
 

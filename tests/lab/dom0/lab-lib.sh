@@ -134,12 +134,13 @@ lab_migrate_scenario() {
         { grep MW-BAD "$LAB_CONLOG" | lab_show /dev/stdin 8; lab_fail "the guest found stale pages"; return 0; }
     _detail="$(cvg_dt "$_t0" "$_t1") s, $(cvg_passes "$W/migrate-xl.log") passes, downtime ${_down} ms as the guest saw it (longest stall ${_stall} ms)"
     if [ "$_send" = ours ]; then
-        _sc=$(sed -n 's/.*converge-helper: detail: stop-and-copy: \(.*\)/\1/p' "$W/migrate-xl.log" | tail -n 1)
+        # (both sides' helpers write into one log: a line may be cut into)
+        _sc=$(sed -n 's/.*stop-and-copy: \(suspend [0-9]* ms.*\)/\1/p' "$W/migrate-xl.log" | tail -n 1)
         [ -n "$_sc" ] || { lab_fail "our save helper did not report its stop-and-copy"; return 0; }
         _detail="$_detail, stop-and-copy: $_sc"
     fi
     if [ "$_recv" = ours ]; then
-        _ap=$(sed -n 's/.*converge-helper: info: Restore successful: \([0-9]*\) pages applied.*/\1/p' "$W/migrate-xl.log" | tail -n 1)
+        _ap=$(sed -n 's/.*Restore successful: \([0-9]*\) pages applied.*/\1/p' "$W/migrate-xl.log" | tail -n 1)
         [ -n "$_ap" ] || { lab_fail "our restore helper did not report success"; return 0; }
         _detail="$_detail, $_ap pages applied"
     fi

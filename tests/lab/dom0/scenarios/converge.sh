@@ -35,7 +35,8 @@ lab_running $((end + 2)) 60 || { lab_fail "the guest does not run after the migr
 [ "$(cvg_mw_bad "$LAB_CONLOG")" = 0 ] || { lab_fail "the guest found stale pages"; exit 0; }
 grep -E 'converge-helper: (info: pass|detail: (stop-and-copy|policy))' "$W/converge.log" |
     sed 's/^/LAB-LOG   /'
-last=$(grep 'converge-helper: info: pass ' "$W/converge.log" | tail -n 1)
+# (the receiving helper writes into the same log: match inside a line)
+last=$(grep 'info: pass [0-9]*: ' "$W/converge.log" | tail -n 1)
 case $last in
 *"stop-and-copy (expected downtime fits the limit)"*) ;;
 *) lab_fail "did not converge: $last"; exit 0 ;;
@@ -43,6 +44,6 @@ esac
 set -- $(cvg_mw_stall "$LAB_CONLOG" "$before" $((end + 3)))
 stall=$1
 set -- $(cvg_mw_switchover "$LAB_CONLOG" "$new")
-sc=$(sed -n 's/.*detail: stop-and-copy: \(.*\)/\1/p' "$W/converge.log" | tail -n 1)
+sc=$(sed -n 's/.*stop-and-copy: \(suspend [0-9]* ms.*\)/\1/p' "$W/converge.log" | tail -n 1)
 lab_pass "converged in $(cvg_dt "$t0" "$t1") s, $(cvg_passes "$W/converge.log") passes," \
     "downtime $1 ms as the guest saw it, longest stall $stall ms (stop-and-copy: $sc)"
