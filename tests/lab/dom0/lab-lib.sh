@@ -130,6 +130,7 @@ lab_migrate_scenario() {
     _stall=$1
     set -- $(cvg_mw_switchover "$LAB_CONLOG" "$_new")
     _down=$1
+    [ "$2" -gt 0 ] && _down="$1? ($2 console lines lost across it: a lower bound)"
     [ "$(cvg_mw_bad "$LAB_CONLOG")" = 0 ] ||
         { grep MW-BAD "$LAB_CONLOG" | lab_show /dev/stdin 8; lab_fail "the guest found stale pages"; return 0; }
     _detail="$(cvg_dt "$_t0" "$_t1") s, $(cvg_passes "$W/migrate-xl.log") passes, downtime ${_down} ms as the guest saw it (longest stall ${_stall} ms)"

@@ -44,6 +44,7 @@ esac
 set -- $(cvg_mw_stall "$LAB_CONLOG" "$before" $((end + 3)))
 stall=$1
 set -- $(cvg_mw_switchover "$LAB_CONLOG" "$new")
+[ "$2" -gt 0 ] && set -- "$1? ($2 console lines lost across it)"
 sc=$(sed -n 's/.*stop-and-copy: \(suspend [0-9]* ms.*\)/\1/p' "$W/converge.log" | tail -n 1)
 lab_pass "converged in $(cvg_dt "$t0" "$t1") s, $(cvg_passes "$W/converge.log") passes," \
     "downtime $1 ms as the guest saw it, longest stall $stall ms (stop-and-copy: $sc)"
