@@ -704,11 +704,11 @@ static int final_phase(struct save_ctx *c, bool live, struct cvg_err *err)
 
     uint64_t t_suspended, t_sent;
 
-    /* A PVH/HVM guest suspends itself when libxl asks: a guest capped to
-     * a few percent of a CPU took seconds to get there (the lab saw 2 s
-     * under a 99 % throttle), all of it downtime.  Unthrottled, it reaches
-     * its suspend hypercall at full speed; what it dirties meanwhile goes
-     * in the final pass. */
+    /* A PVH/HVM guest suspends itself when libxl asks: capped to 1 % of a
+     * CPU it would run its freezer and device suspend a hundred times
+     * slower (under TCG the suspend alone takes 0.2-2 s), all of it
+     * downtime.  Unthrottled, it reaches its suspend hypercall at full
+     * speed; what it dirties meanwhile goes in the final pass. */
     if (c->thr) {
         c->res->max_throttle_pct = cvg_throttle_max_pct(c->thr);
         rc = cvg_throttle_release(c->thr, err);
