@@ -107,6 +107,14 @@ int cvg_xlm_expect_skipping(struct cvg_src *src, enum cvg_xlm_msg m, unsigned *s
             rc = expect_from(src, d, 1, err);
             break;
         }
+        /* Not even the start of a record of ours (their numbers are small):
+         * fail at this byte, as cvg_xlm_expect does, without reading on. */
+        if (h[0] == 0 || h[0] >= 0x20) {
+            rc = cvg_fail(err, -EPROTO, "unexpected data from the migration peer at "
+                          "offset %llu: byte 0 of the %s is 0x%02x, expected 0x%02x",
+                          (unsigned long long)off, d->name, h[0], (uint8_t)d->text[0]);
+            break;
+        }
         if (n == CVG_XLM_SKIP_MAX) {
             rc = cvg_fail(err, -EPROTO, "unexpected data from the migration peer at offset "
                           "%llu: more than %u records of ours before the %s",

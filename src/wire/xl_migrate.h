@@ -56,8 +56,9 @@ int cvg_xlm_expect(struct cvg_src *src, enum cvg_xlm_msg m, struct cvg_err *err)
  * helper that answered HELLO after the sender's deadline left its
  * back-channel records where xl's message comes next.  At most
  * CVG_XLM_SKIP_MAX records, bodies bounded as the records' readers bound
- * them; anything else is refused as cvg_xlm_expect refuses it.  *skipped
- * (may be NULL) counts the records dropped. */
+ * them; anything else is refused as cvg_xlm_expect refuses it, at its
+ * first byte when that cannot start a record of ours (a type's low byte is
+ * 1..0x1f).  *skipped (may be NULL) counts the records dropped. */
 #define CVG_XLM_SKIP_MAX 16u
 int cvg_xlm_expect_skipping(struct cvg_src *src, enum cvg_xlm_msg m, unsigned *skipped,
                             struct cvg_err *err);

@@ -208,6 +208,13 @@ START_TEST(test_skipping_refuses_anything_else)
     ck_assert_int_eq(cvg_xlm_expect_skipping(&src, CVG_XLM_MSG_READY, NULL, &err), -EPROTO);
     ck_assert_ptr_nonnull(strstr(err.msg, "offset 0: byte 0 of the ready message is 0x01"));
 
+    /* text that is not the message: refused at its first byte, as before */
+    cvg_err_clear(&err);
+    cvg_src_init_mem(&src, "bash: xl: command not found\n", 28);
+    ck_assert_int_eq(cvg_xlm_expect_skipping(&src, CVG_XLM_MSG_READY, NULL, &err), -EPROTO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "offset 0: byte 0 of the ready message is 0x62"));
+    ck_assert_uint_eq(src.off, 1);
+
     /* a body longer than any record of ours may have */
     cvg_err_clear(&err);
     put_record(buf, CVG_REC_HELLO_ACK, 0);
