@@ -38,8 +38,9 @@ struct cvg_throttle_hooks {
 
 struct cvg_throttle;
 
-/* A file to append a CSV line per policy step to (policy/trace.h). */
-/* Not XENCONVERGE_*: that namespace is the tunables' (config/tunables.h). */
+/* A file to append a CSV line per policy step to (policy/trace.h); the
+ * tunables' parser lets it through as another component's variable
+ * (CVG_TUNABLES_ENV_OTHER). */
 #define CVG_POLICY_TRACE_ENV "XENCONVERGE_POLICY_TRACE"
 
 int cvg_throttle_init(struct cvg_throttle **t, struct cvg_hv *hv, uint32_t domid,
