@@ -207,21 +207,26 @@ cvg_helper_env() {
 # migration to localhost (xl runs the receiver through sh -c when the ssh
 # command is ""), each side with its own helper and extra NAME=VALUE words
 # of environment; xl's -vvv output of both sides goes to OUT.
-# With CVG_TS=1 and a `ts` (busybox, moreutils), every line of OUT starts
-# with the time it was written, which says where a migration's time went.
 # With CVG_LINK_MIB_S set, the stream goes through a link of that speed
 # (linkpipe, beside this file).
 cvg_migrate() {
     _cvg_rune="$(cvg_link)$(cvg_helper_env "$3") ${6:-} xl -vvv migrate-receive"
+    # shellcheck disable=SC2046
+    cvg_run_log "$4" $(cvg_helper_env "$2") ${5:-} xl -vvv migrate -s "" "$1" "$_cvg_rune"
+}
+
+# cvg_run_log OUT CMD...: CMD's stdout and stderr to OUT, its exit status
+# returned.  With CVG_TS=1 and a `ts` (busybox, moreutils), every line of
+# OUT starts with the time it was written: where a migration's time went.
+cvg_run_log() {
+    _cvg_out=$1
+    shift
     if [ "${CVG_TS:-0}" = 1 ] && command -v ts >/dev/null; then
-        # shellcheck disable=SC2046
-        { $(cvg_helper_env "$2") ${5:-} xl -vvv migrate -s "" "$1" "$_cvg_rune" 2>&1
-          echo "cvg-exit $?"; } | ts '%.s' > "$4"
-        _cvg_rc=$(sed -n 's/^[0-9.]* cvg-exit \([0-9]*\)$/\1/p' "$4" | tail -n 1)
+        { "$@" 2>&1; echo "cvg-exit $?"; } | ts '%.s' > "$_cvg_out"
+        _cvg_rc=$(sed -n 's/^[0-9.]* cvg-exit \([0-9]*\)$/\1/p' "$_cvg_out" | tail -n 1)
         return "${_cvg_rc:-1}"
     fi
-    # shellcheck disable=SC2046
-    $(cvg_helper_env "$2") ${5:-} xl -vvv migrate -s "" "$1" "$_cvg_rune" > "$4" 2>&1
+    "$@" > "$_cvg_out" 2>&1
 }
 
 # Passes converge-helper made, the final stop-and-copy included, from its
