@@ -30,6 +30,10 @@ lab_fail() { lab_verdict FAIL "$*"; lab_log "FAIL: $*"; return 1; }
 lab_pass() { lab_verdict PASS "$*"; }
 lab_pending() { lab_verdict PENDING "$*"; }
 lab_failed() { [ -f "$W/verdict" ] && [ "$(cut -d' ' -f1 "$W/verdict")" = FAIL ]; }
+# A failure before any migration started (the test guest would not boot or
+# its console stayed silent: stock xl, Xen and the guest kernel under
+# emulation, none of it ours): the runner may run the scenario again.
+lab_setup_failed() { echo "$*" > "$W/setup-failed"; lab_fail "$*"; }
 
 # lab_run LABEL CMD...: output to $W/LABEL.log; a crash exit status is
 # noted in $W/crashes for the runner.  Returns CMD's status.
@@ -61,7 +65,7 @@ lab_guest() {
     _t0=$(cvg_now)
     if ! lab_run create xl create "$W/$_g.cfg"; then
         lab_show "$W/create.log"
-        lab_fail "xl create failed (exit $_rc)"
+        lab_setup_failed "xl create failed (exit $_rc)"
         return 1
     fi
     cvg_domid "$_g" >> "$W/sources"     # for the runner: never restored
@@ -70,7 +74,7 @@ lab_guest() {
         lab_show "$LAB_CONLOG" 30
         lab_show "/var/log/xen/console/guest-$_g.log" 30
         xl list | sed 's/^/LAB-LOG   | /'
-        lab_fail "$LAB_TYPE guest $_g did not start writing"
+        lab_setup_failed "$LAB_TYPE guest $_g did not start writing"
         return 1
     fi
     lab_log "guest $_g ($LAB_TYPE, ${_mem} MiB, memwriter ${_buf} MiB at ${_rate} MiB/s) writing" \

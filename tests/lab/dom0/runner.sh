@@ -14,8 +14,10 @@
 # Under TCG, dom0 programs were seen to crash at random (see README.md):
 # a scenario that FAILS with a program crash (signal exit status, or a
 # fatal-signal report in dmesg) during it is run again, up to lab_retries
-# times, and every retry is reported.  A failure without a crash is never
-# retried: a red result means a real failure.
+# times, and every retry is reported.  So is one whose test guest did not
+# come up (xl create, the guest's boot and console: before any migration,
+# none of it ours; $W/setup-failed).  Any other failure is never retried: a
+# red result means a real failure.
 #
 # Command line: lab_scenarios=TYPE/NAME:TYPE/NAME...  lab_retries=N
 #               lab_timeout=SECONDS (per attempt)
@@ -144,6 +146,13 @@ run_scenario() {
         fi
         detail=${verdict#* }
         [ "$detail" = "$verdict" ] && detail=
+        if [ "$word" = FAIL ] && [ "$crashed" = 0 ] && [ -f "$W/setup-failed" ] &&
+                [ "$attempt" -le "$RETRIES" ]; then
+            echo "LAB-RETRY $s attempt=$attempt the test guest did not come up, before any migration ($(cat "$W/setup-failed"))"
+            attempt=$((attempt + 1))
+            toolstack_ok || { echo "LAB-FATAL the toolstack is gone after $s"; exit 1; }
+            continue
+        fi
         if [ "$word" = FAIL ] && [ "$crashed" = 1 ] && [ "$attempt" -le "$RETRIES" ]; then
             what=$(cat "$W/crashes" 2>/dev/null | head -n 1)
             [ -n "$what" ] || what=$(grep -m1 -E 'segfault|fatal signal|general protection|invalid opcode' "$W/dmesg-crashes")

@@ -49,5 +49,9 @@ if [ $rc = 0 ]; then
     lab_pass "$(grep -c '^MIGRATE-RESULT' "$W/bench.out") migrations, table above"
 else
     grep -v '^MIGRATE-RESULT' "$W/bench.out" | tail -n 30 | sed 's/^/LAB-LOG   | /'
-    lab_fail "migrate-check exit $rc"
+    if grep -q -e 'the guest did not start writing' -e 'xl create failed' "$W/bench.out"; then
+        lab_setup_failed "migrate-check exit $rc: its guest did not come up"
+    else
+        lab_fail "migrate-check exit $rc"
+    fi
 fi
