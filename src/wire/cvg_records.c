@@ -301,15 +301,27 @@ int cvg_decode(const struct xcs_rec *rec, struct cvg_msg *out,
 int cvg_read_back_record(struct cvg_src *src, struct cvg_msg *out,
                          struct cvg_err *err)
 {
-    uint8_t hdr[XCS_RHDR_SIZE], body[CVG_REC_BODY_MAX + XCS_REC_ALIGN];
-    struct xcs_rec rec = { .offset = src->off };
-    uint32_t pad, i;
+    uint8_t hdr[XCS_RHDR_SIZE];
+    uint64_t offset = src->off;
     int rc;
 
     memset(out, 0, sizeof(*out));
     rc = cvg_src_read(src, hdr, sizeof(hdr), "back-channel record header", err);
     if (rc)
         return rc;
+    return cvg_read_back_record_after_header(src, hdr, offset, out, err);
+}
+
+int cvg_read_back_record_after_header(struct cvg_src *src, const uint8_t hdr[8],
+                                      uint64_t offset, struct cvg_msg *out,
+                                      struct cvg_err *err)
+{
+    uint8_t body[CVG_REC_BODY_MAX + XCS_REC_ALIGN];
+    struct xcs_rec rec = { .offset = offset };
+    uint32_t pad, i;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
     rec.type = cvg_get_le32(hdr);
     rec.length = cvg_get_le32(hdr + 4);
     out->type = rec.type;

@@ -201,5 +201,10 @@ int cvg_decode(const struct xcs_rec *rec, struct cvg_msg *out,
  */
 int cvg_read_back_record(struct cvg_src *src, struct cvg_msg *out,
                          struct cvg_err *err);
+/* The same, for a caller that has read the 8-byte header already (at
+ * stream offset `offset`) to tell a record from something else. */
+int cvg_read_back_record_after_header(struct cvg_src *src, const uint8_t hdr[8],
+                                      uint64_t offset, struct cvg_msg *out,
+                                      struct cvg_err *err);
 
 #endif

@@ -94,60 +94,40 @@ int cvg_xlm_expect_skipping(struct cvg_src *src, enum cvg_xlm_msg m, unsigned *s
     for (;;) {
         uint64_t off = src->off;
         uint8_t h[8];
-        uint32_t type, len;
+        struct cvg_msg msg;
 
         rc = cvg_src_read(src, h, 1, d->name, err);
         if (rc) {
             cvg_err_prefix(err, "migration peer closed the stream before the %s", d->name);
             break;
         }
-        /* xl's messages are text: a record of ours starts with its type's
-         * low byte, never a printable character. */
         if (h[0] == (uint8_t)d->text[0]) {
             rc = expect_from(src, d, 1, err);
             break;
         }
-        /* Not even the start of a record of ours (their numbers are small):
-         * fail at this byte, as cvg_xlm_expect does, without reading on. */
-        if (h[0] == 0 || h[0] >= 0x20) {
-            rc = cvg_fail(err, -EPROTO, "unexpected data from the migration peer at "
-                          "offset %llu: byte 0 of the %s is 0x%02x, expected 0x%02x",
-                          (unsigned long long)off, d->name, h[0], (uint8_t)d->text[0]);
-            break;
-        }
-        if (n == CVG_XLM_SKIP_MAX) {
-            rc = cvg_fail(err, -EPROTO, "unexpected data from the migration peer at offset "
-                          "%llu: more than %u records of ours before the %s",
-                          (unsigned long long)off, CVG_XLM_SKIP_MAX, d->name);
+        /* xl's messages are text; a record of ours starts with its type's
+         * low byte, 1..0x1f.  Anything else fails at this byte, as
+         * cvg_xlm_expect does, without reading on. */
+        if (h[0] == 0 || h[0] >= 0x20 || n == CVG_XLM_SKIP_MAX) {
+            rc = n == CVG_XLM_SKIP_MAX && h[0] && h[0] < 0x20 ?
+                cvg_fail(err, -EPROTO, "unexpected data from the migration peer at offset "
+                         "%llu: more than %u records of ours before the %s",
+                         (unsigned long long)off, CVG_XLM_SKIP_MAX, d->name) :
+                cvg_fail(err, -EPROTO, "unexpected data from the migration peer at "
+                         "offset %llu: byte 0 of the %s is 0x%02x, expected 0x%02x",
+                         (unsigned long long)off, d->name, h[0], (uint8_t)d->text[0]);
             break;
         }
         rc = cvg_src_read(src, h + 1, 7, "record header", err);
+        if (!rc && (cvg_get_le32(h) & CVG_REC_RANGE_MASK) != CVG_REC_BASE)
+            rc = cvg_fail(err, -EPROTO, "unexpected data from the migration peer at "
+                          "offset %llu: byte 0 of the %s is 0x%02x, expected 0x%02x",
+                          (unsigned long long)off, d->name, h[0], (uint8_t)d->text[0]);
+        /* The back channel's own reader: bounds, padding, the body. */
+        if (!rc)
+            rc = cvg_read_back_record_after_header(src, h, off, &msg, err);
         if (rc) {
             cvg_err_prefix(err, "before the %s", d->name);
-            break;
-        }
-        type = cvg_get_le32(h);
-        len = cvg_get_le32(h + 4);
-        if ((type & CVG_REC_RANGE_MASK) != CVG_REC_BASE)
-            return cvg_fail(err, -EPROTO, "unexpected data from the migration peer at "
-                            "offset %llu: byte 0 of the %s is 0x%02x, expected 0x%02x",
-                            (unsigned long long)off, d->name, h[0],
-                            (uint8_t)d->text[0]);
-        if (len > CVG_REC_BODY_MAX)
-            return cvg_fail(err, -EPROTO, "record type %#x at offset %llu before the %s: "
-                            "length %u exceeds %u", type, (unsigned long long)off, d->name,
-                            len, CVG_REC_BODY_MAX);
-        /* the body and its padding to 8, a piece at a time */
-        for (uint32_t left = len + (uint32_t)cvg_pad8(len); left && !rc; ) {
-            uint8_t chunk[256];
-            uint32_t k = left < sizeof(chunk) ? left : (uint32_t)sizeof(chunk);
-
-            rc = cvg_src_read(src, chunk, k, "record body", err);
-            left -= k;
-        }
-        if (rc) {
-            cvg_err_prefix(err, "record type %#x at offset %llu before the %s", type,
-                           (unsigned long long)off, d->name);
             break;
         }
         n++;

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "common/bytes.h"
+#include "common/io.h"
 #include "guardian/guard_msg.h"
 #include "wire/cvg_records.h"
 #include "wire/xl_migrate.h"
@@ -142,16 +142,21 @@ static int xl_migrate(const char *dir)
     rc |= put_file(dir, "xl_migrate", "report-failed", buf, cvg_xlm_len(CVG_XLM_MSG_REPORT) + 1);
     snprintf(buf, sizeof(buf), "bash: xl: command not found\n");
     rc |= put_file(dir, "xl_migrate", "shell-complaint", buf, strlen(buf));
-    /* a late HELLO_ACK (12-byte body, padded) and SWITCHOVER_ACK (8) in
-     * front of the ready message */
-    memset(buf, 0, sizeof(buf));
-    cvg_put_le32(buf, CVG_REC_HELLO_ACK);
-    cvg_put_le32(buf + 4, 12);
-    cvg_put_le32(buf + 24, CVG_REC_SWITCHOVER_ACK);
-    cvg_put_le32(buf + 28, 8);
-    memcpy(buf + 40, CVG_XLM_READY, cvg_xlm_len(CVG_XLM_MSG_READY));
-    rc |= put_file(dir, "xl_migrate", "late-hello-ack-ready", buf,
-                   40 + cvg_xlm_len(CVG_XLM_MSG_READY));
+    /* a late HELLO_ACK and SWITCHOVER_ACK in front of the ready message,
+     * as a destination helper writes them */
+    {
+        const struct cvg_hello_ack ha = { .proto = 1, .caps = 7, .domid = 12 };
+        const struct cvg_switchover_ack sa = { .ready = true, .pages_applied = 9 };
+        struct cvg_sink k;
+
+        cvg_sink_init_mem(&k);
+        if (cvg_write_hello_ack(&k, &ha, NULL) || cvg_write_switchover_ack(&k, &sa, NULL) ||
+            cvg_sink_write(&k, CVG_XLM_READY, cvg_xlm_len(CVG_XLM_MSG_READY), NULL))
+            rc |= -1;
+        else
+            rc |= put_file(dir, "xl_migrate", "late-hello-ack-ready", k.buf, k.len);
+        cvg_sink_free(&k);
+    }
     return rc;
 }
 
