@@ -92,6 +92,39 @@ lab_running() { cvg_mw_wait "$LAB_CONLOG" "$1" "${2:-60}"; }
 # Does the domain run (not paused, not shut down)?  xl list's state column.
 lab_state() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
 
+# lab_migrated WHAT RC LOG OLD NEW BEFORE: the checks after a live migration
+# of the guest of $LAB_CONLOG from dom OLD (console line BEFORE its last
+# before the migration) whose command (WHAT, its output in LOG) ended with
+# RC: it succeeded, the guest moved to NEW, runs there and found no stale
+# page.  Sets LAB_DOWN (the switchover as the guest saw it) and LAB_STALL
+# (the longest stall of the run); on failure says why and returns 1.
+lab_migrated() {
+    _w=$1 _mrc=$2 _log=$3 _mold=$4 _mnew=$5 _mbefore=$6
+    # what our save helper decided, pass by pass
+    grep -E 'converge-helper: (info: pass|detail: (stop-and-copy|policy))' "$_log" |
+        sed 's/^/LAB-LOG   /'
+    if [ "$_mrc" != 0 ] || ! cvg_migrate_ok "$_log"; then
+        lab_show "$_log" 40
+        cvg_is_crash_rc "$_mrc" && echo "$_w exit $_mrc" >> "$W/crashes"
+        _d=$(lab_death "$_mold")
+        lab_fail "$_w exit $_mrc${_d:+ (the source died: $_d)}"
+        return 1
+    fi
+    [ -n "$_mnew" ] && [ "$_mnew" != "$_mold" ] ||
+        { lab_fail "after the migration the guest is dom '$_mnew', was $_mold"; return 1; }
+    _end=$(cvg_mw_last "$LAB_CONLOG")
+    lab_running "$((_end + 2))" 60 ||
+        { lab_show "$LAB_CONLOG" 10; lab_fail "the guest does not run after the migration"; return 1; }
+    [ "$(cvg_mw_bad "$LAB_CONLOG")" = 0 ] ||
+        { grep MW-BAD "$LAB_CONLOG" | lab_show /dev/stdin 8; lab_fail "the guest found stale pages"; return 1; }
+    set -- $(cvg_mw_stall "$LAB_CONLOG" "$_mbefore" $((_end + 3)))
+    LAB_STALL=$1
+    set -- $(cvg_mw_switchover "$LAB_CONLOG" "$_mnew")
+    LAB_DOWN=$1
+    [ "$2" -gt 0 ] && LAB_DOWN="$1? ($2 console lines lost across it: a lower bound)"
+    return 0
+}
+
 # lab_migrate_scenario SEND RECV: live migration to localhost with the given
 # helpers (ours | stock) on each side; what the migrate and compat
 # scenarios check.
@@ -115,29 +148,9 @@ lab_migrate_scenario() {
     _rc=$?
     _t1=$(cvg_now)
     _new=$(cvg_domid g)
-    # what our save helper decided, pass by pass (xl's log, time-stamped)
-    grep -E 'converge-helper: (info: pass|detail: (stop-and-copy|policy))' "$W/migrate-xl.log" |
-        sed 's/^/LAB-LOG   /'
-    if [ $_rc != 0 ] || ! cvg_migrate_ok "$W/migrate-xl.log"; then
-        lab_show "$W/migrate-xl.log" 40
-        cvg_is_crash_rc "$_rc" && echo "xl-migrate exit $_rc" >> "$W/crashes"
-        _d=$(lab_death "$_old")
-        lab_fail "xl migrate ($_send -> $_recv) exit $_rc${_d:+ (the source died: $_d)}"
-        return 0
-    fi
-    [ -n "$_new" ] && [ "$_new" != "$_old" ] ||
-        { lab_fail "after the migration the guest is dom '${_new}', was $_old"; return 0; }
-    _end=$(cvg_mw_last "$LAB_CONLOG")
-    lab_running "$((_end + 2))" 60 ||
-        { lab_show "$LAB_CONLOG" 10; lab_fail "the guest does not run after the migration"; return 0; }
-    set -- $(cvg_mw_stall "$LAB_CONLOG" "$_before" $((_end + 3)))
-    _stall=$1
-    set -- $(cvg_mw_switchover "$LAB_CONLOG" "$_new")
-    _down=$1
-    [ "$2" -gt 0 ] && _down="$1? ($2 console lines lost across it: a lower bound)"
-    [ "$(cvg_mw_bad "$LAB_CONLOG")" = 0 ] ||
-        { grep MW-BAD "$LAB_CONLOG" | lab_show /dev/stdin 8; lab_fail "the guest found stale pages"; return 0; }
-    _detail="$(cvg_dt "$_t0" "$_t1") s, $(cvg_passes "$W/migrate-xl.log") passes, downtime ${_down} ms as the guest saw it (longest stall ${_stall} ms)"
+    lab_migrated "xl migrate ($_send -> $_recv)" "$_rc" "$W/migrate-xl.log" "$_old" "$_new" \
+        "$_before" || return 0
+    _detail="$(cvg_dt "$_t0" "$_t1") s, $(cvg_passes "$W/migrate-xl.log") passes, downtime ${LAB_DOWN} ms as the guest saw it (longest stall ${LAB_STALL} ms)"
     if [ "$_send" = ours ]; then
         # (both sides' helpers write into one log: a line may be cut into)
         _sc=$(sed -n 's/.*stop-and-copy: \(suspend [0-9]* ms.*\)/\1/p' "$W/migrate-xl.log" | tail -n 1)

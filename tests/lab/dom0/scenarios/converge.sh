@@ -22,29 +22,14 @@ lab_run converge xl-converge migrate -v -v --converge --downtime 500 --bandwidth
 rc=$_rc
 t1=$(cvg_now)
 new=$(cvg_domid g)
-if [ $rc != 0 ]; then
-    lab_show "$W/converge.log" 40
-    d=$(lab_death "$old")
-    lab_fail "xl-converge migrate --converge exit $rc${d:+ (the source died: $d)}"
+lab_migrated "xl-converge migrate --converge" "$rc" "$W/converge.log" "$old" "$new" "$before" ||
     exit 0
-fi
-[ -n "$new" ] && [ "$new" != "$old" ] ||
-    { lab_fail "after the migration the guest is dom '$new', was $old"; exit 0; }
-end=$(cvg_mw_last "$LAB_CONLOG")
-lab_running $((end + 2)) 60 || { lab_fail "the guest does not run after the migration"; exit 0; }
-[ "$(cvg_mw_bad "$LAB_CONLOG")" = 0 ] || { lab_fail "the guest found stale pages"; exit 0; }
-grep -E 'converge-helper: (info: pass|detail: (stop-and-copy|policy))' "$W/converge.log" |
-    sed 's/^/LAB-LOG   /'
 # (the receiving helper writes into the same log: match inside a line)
 last=$(grep 'info: pass [0-9]*: ' "$W/converge.log" | tail -n 1)
 case $last in
 *"stop-and-copy (expected downtime fits the limit)"*) ;;
 *) lab_fail "did not converge: $last"; exit 0 ;;
 esac
-set -- $(cvg_mw_stall "$LAB_CONLOG" "$before" $((end + 3)))
-stall=$1
-set -- $(cvg_mw_switchover "$LAB_CONLOG" "$new")
-[ "$2" -gt 0 ] && set -- "$1? ($2 console lines lost across it)"
 sc=$(sed -n 's/.*stop-and-copy: \(suspend [0-9]* ms.*\)/\1/p' "$W/converge.log" | tail -n 1)
 lab_pass "converged in $(cvg_dt "$t0" "$t1") s, $(cvg_passes "$W/converge.log") passes," \
-    "downtime $1 ms as the guest saw it, longest stall $stall ms (stop-and-copy: $sc)"
+    "downtime $LAB_DOWN ms as the guest saw it, longest stall $LAB_STALL ms (stop-and-copy: $sc)"
