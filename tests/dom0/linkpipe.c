@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dom0util.h"
+
 #define SLICE_NS 100000000ll        /* the rate is held per 100 ms */
 #define CHUNK 65536u
 #define MAX_MIB_S 1048576u
@@ -53,29 +55,6 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-static void sleep_ns(int64_t ns)
-{
-    struct timespec ts = { (time_t)(ns / 1000000000ll), (long)(ns % 1000000000ll) };
-
-    while (nanosleep(&ts, &ts) && errno == EINTR)
-        ;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Copies stdin to fd at most bytes_per_slice per slice.  0 at EOF, -1 when
  * the reader went away (COMMAND ended, or closed its stdin) or stdin failed. */
 static int pump(int fd, uint64_t bytes_per_slice)
@@ -92,7 +71,7 @@ static int pump(int fd, uint64_t bytes_per_slice)
             int64_t t = now_ns();
 
             if (t < slice_end)
-                sleep_ns(slice_end - t);
+                dom0_sleep_ns(slice_end - t);
             /* a slice we could not use (a stalled writer) is not saved up */
             slice_end = (t > slice_end ? t : slice_end) + SLICE_NS;
             in_slice = 0;
@@ -117,7 +96,7 @@ static int pump(int fd, uint64_t bytes_per_slice)
             return -1;
         if (r == 0)
             return 0;
-        if (write_all(fd, buf, (size_t)r))
+        if (dom0_write_all(fd, buf, (size_t)r))
             return -1;
         in_slice += (uint64_t)r;
     }

@@ -48,6 +48,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dom0util.h"
+
 #define PAGE 4096u
 #define MAX_MIB 65536u              /* 64 GiB: more is surely a typo */
 #define MAX_RATE_MIB_S 1048576u
@@ -67,14 +69,6 @@ static int64_t now_ns(void)
     if (clock_gettime(CLOCK_BOOTTIME, &ts))
         clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
-static void sleep_ns(int64_t ns)
-{
-    struct timespec ts = { ns / 1000000000ll, ns % 1000000000ll };
-
-    while (nanosleep(&ts, &ts) && errno == EINTR)
-        ;
 }
 
 /* Whole output line in one write(): a console must not interleave halves. */
@@ -187,7 +181,7 @@ static int run(const struct settings *s)
                 sched_base = t;     /* fell behind (stalled): resume the rate, no burst */
                 sched_pages = 0;
             } else if (due > t) {
-                sleep_ns(due - t);
+                dom0_sleep_ns(due - t);
             }
         }
     }
@@ -197,28 +191,11 @@ static int run(const struct settings *s)
 
 /* ---- --initramfs: a newc cpio whose /init is this very program --------- */
 
-static int cpio_write(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-
-    while (n) {
-        ssize_t w = write(fd, c, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int cpio_pad(int fd, uint64_t off)
 {
     static const char zero[4];
 
-    return off % 4 ? cpio_write(fd, zero, 4 - off % 4) : 0;
+    return off % 4 ? dom0_write_all(fd, zero, 4 - off % 4) : 0;
 }
 
 /* One newc header and name; *off counts the bytes written so far. */
@@ -232,7 +209,7 @@ static int cpio_header(int fd, uint64_t *off, const char *name, unsigned mode,
     snprintf(h, sizeof(h), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
              ino, mode, 0u, 0u, 1u, 0u, (unsigned)size, 0u, 0u, rmaj, rmin,
              (unsigned)namesize, 0u);
-    if (cpio_write(fd, h, 110) || cpio_write(fd, name, namesize))
+    if (dom0_write_all(fd, h, 110) || dom0_write_all(fd, name, namesize))
         return -1;
     *off += 110 + namesize;
     if (cpio_pad(fd, *off))
@@ -280,7 +257,7 @@ static int make_initramfs(const char *path)
         }
         if ((uint64_t)n > (uint64_t)st.st_size - copied)
             n = (ssize_t)((uint64_t)st.st_size - copied);
-        if (cpio_write(out, buf, (size_t)n))
+        if (dom0_write_all(out, buf, (size_t)n))
             goto werr;
         copied += (uint64_t)n;
     }
