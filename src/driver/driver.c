@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,33 @@ int cvg_driver_spawn_restore(const char *helper, int io_fd, int send_back_fd,
     return spawn(helper, argv, envp, keep, 2, CVG_IPC_RESTORE, cbflags, p, err);
 }
 
+/*
+ * A helper killed while its callback was being answered leaves a pipe
+ * without a reader; the reply must then fail with EPIPE, not kill the
+ * process that embeds the driver (libvirtd through libxenconverge, a
+ * test harness), whatever it did with SIGPIPE.  The signal is held back
+ * for this thread while writing and one our write raised is taken back
+ * before the mask is restored.
+ */
+static int reply_nosigpipe(struct cvg_ipc_libxl *l, int value, struct cvg_err *err)
+{
+    static const struct timespec now = { 0, 0 };
+    sigset_t pipe_set, old, pending;
+    bool was_pending;
+    int rc;
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+    rc = cvg_ipc_libxl_reply(l, value, err);
+    if (rc == -EPIPE && !was_pending)
+        while (sigtimedwait(&pipe_set, NULL, &now) < 0 && errno == EINTR)
+            ;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 static int answer(const struct cvg_driver_cbs *cbs, const struct cvg_ipc_msg *m)
 {
     switch (m->num) {
@@ -176,7 +205,7 @@ int cvg_driver_run(struct cvg_helper_proc *p, const struct cvg_driver_cbs *cbs,
         else if (m.num == CVG_IPC_PROGRESS && cbs->progress)
             cbs->progress(cbs->opaque, &m);
         if (info && info->reply)
-            rc = cvg_ipc_libxl_reply(l, answer(cbs, &m), &perr);
+            rc = reply_nosigpipe(l, answer(cbs, &m), &perr);
         if (!rc && m.num == CVG_IPC_COMPLETE && cbs->complete)
             cbs->complete(cbs->opaque, m.u.complete.retval, m.u.complete.errnoval);
     }

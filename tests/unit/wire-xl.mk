@@ -19,3 +19,8 @@ UNIT_PROGS += tests/unit/check_ipc
 tests_unit_check_ipc_SOURCES = tests/unit/check_ipc.c
 tests_unit_check_ipc_CFLAGS = $(unit_cflags)
 tests_unit_check_ipc_LDADD = $(unit_ldadd)
+
+UNIT_PROGS += tests/unit/check_driver
+tests_unit_check_driver_SOURCES = tests/unit/check_driver.c
+tests_unit_check_driver_CFLAGS = $(unit_cflags)
+tests_unit_check_driver_LDADD = $(unit_ldadd)
