@@ -155,50 +155,6 @@ int cvg_src_read(struct cvg_src *src, void *buf, size_t len,
     return 0;
 }
 
-int cvg_src_readv(struct cvg_src *src, const struct iovec *iov, int n,
-                  const char *what, struct cvg_err *err)
-{
-    struct iovec local[64];
-    int i = 0, rc = 0;
-
-    /* Memory sources and put-back bytes take the simple path. */
-    if (src->fd < 0 || src->back_len) {
-        for (i = 0; i < n && !rc; i++)
-            rc = cvg_src_read(src, iov[i].iov_base, iov[i].iov_len, what, err);
-        return rc;
-    }
-    while (i < n) {
-        int cnt = n - i < 64 ? n - i : 64;
-        int done = 0;
-
-        memcpy(local, iov + i, sizeof(*local) * (size_t)cnt);
-        while (done < cnt) {
-            ssize_t r = readv(src->fd, local + done, cnt - done);
-
-            if (r < 0) {
-                if (errno == EINTR)
-                    continue;
-                return cvg_fail(err, -errno, "read error in %s at offset %llu: %s",
-                                what, (unsigned long long)src->off, strerror(errno));
-            }
-            if (r == 0)
-                return cvg_fail(err, -EPIPE, "truncated input: %s at offset %llu",
-                                what, (unsigned long long)src->off);
-            src->off += (uint64_t)r;
-            while (done < cnt && (size_t)r >= local[done].iov_len) {
-                r -= (ssize_t)local[done].iov_len;
-                done++;
-            }
-            if (done < cnt) {
-                local[done].iov_base = (uint8_t *)local[done].iov_base + r;
-                local[done].iov_len -= (size_t)r;
-            }
-        }
-        i += cnt;
-    }
-    return 0;
-}
-
 int cvg_src_skip(struct cvg_src *src, uint64_t len, const char *what,
                  struct cvg_err *err)
 {

@@ -48,15 +48,6 @@ int cvg_src_read(struct cvg_src *src, void *buf, size_t len,
 int cvg_src_unread(struct cvg_src *src, const void *buf, size_t len,
                    struct cvg_err *err);
 
-/*
- * Reads exactly the bytes iov[0..n) describe, in order, with as few
- * syscalls as the kernel allows (restore reads a batch of pages straight
- * into their scattered guest frames with one readv).  Errors as
- * cvg_src_read.
- */
-int cvg_src_readv(struct cvg_src *src, const struct iovec *iov, int n,
-                  const char *what, struct cvg_err *err);
-
 /* Reads and discards len bytes (skipped optional records). */
 int cvg_src_skip(struct cvg_src *src, uint64_t len, const char *what,
                  struct cvg_err *err);

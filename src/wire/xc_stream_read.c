@@ -17,11 +17,16 @@
 #include <string.h>
 
 #include "common/bytes.h"
+#include "common/pagecopy.h"
 #include "wire/cvg_records.h"
 #include "wire/xc_stream.h"
 
 /* The first allocation for a body, and the step below which it doubles. */
 #define BODY_CHUNK (64u << 10)
+
+/* 256 KiB: one read takes what a loopback socket usually holds, and the
+ * buffer stays in a core's L2 while it is copied out. */
+#define XCS_BOUNCE_PAGES 64u
 
 int xcs_reader_init(struct xcs_reader *r, struct cvg_src *src,
                     const struct xcs_reader_cfg *cfg, struct cvg_err *err)
@@ -60,9 +65,11 @@ void xcs_reader_free(struct xcs_reader *r)
     free(r->pfns);
     free(r->types);
     free(r->buf);
+    free(r->bounce);
     r->pfns = NULL;
     r->types = NULL;
     r->buf = NULL;
+    r->bounce = NULL;
     r->buf_cap = 0;
 }
 
@@ -743,7 +750,6 @@ int xcs_read_page(struct xcs_reader *r, void *dst, uint64_t *pfn,
 int xcs_read_pages(struct xcs_reader *r, void *const *dsts, uint32_t n,
                    struct cvg_err *err)
 {
-    struct iovec iov[64];
     uint64_t done;
     uint32_t page, i = 0;
     int rc;
@@ -759,33 +765,32 @@ int xcs_read_pages(struct xcs_reader *r, void *const *dsts, uint32_t n,
                                   (unsigned long long)r->rec_offset, n,
                                   page < r->pd_data ? r->pd_data - page : 0,
                                   (unsigned long long)done));
+    if (!r->bounce &&
+        !(r->bounce = aligned_alloc(XCS_PAGE_SIZE, XCS_BOUNCE_PAGES * XCS_PAGE_SIZE)))
+        return failed(r, cvg_fail(err, -ENOMEM, "libxc stream reader: out of memory"));
     while (i < n) {
-        uint32_t first = i;
-        int cnt = 0;
+        uint32_t cnt = n - i < XCS_BOUNCE_PAGES ? n - i : XCS_BOUNCE_PAGES, whole;
+        uint64_t at = r->src->off;
 
-        /* Frames adjacent in the mapping (a batch's foreign mapping, the
-         * simulator's view) share one iovec: one readv can then take all
-         * the socket holds instead of 64 pages. */
-        for (; i < n; i++) {
-            if (cnt && (uint8_t *)iov[cnt - 1].iov_base + iov[cnt - 1].iov_len ==
-                       (uint8_t *)dsts[i]) {
-                iov[cnt - 1].iov_len += XCS_PAGE_SIZE;
-                continue;
-            }
-            if (cnt == 64)
-                break;
-            iov[cnt].iov_base = dsts[i];
-            iov[cnt].iov_len = XCS_PAGE_SIZE;
-            cnt++;
-        }
-        rc = cvg_src_readv(r->src, iov, cnt, "page contents", err);
+        rc = cvg_src_read(r->src, r->bounce, (size_t)cnt * XCS_PAGE_SIZE,
+                          "page contents", err);
+        /* Pages that arrived whole are delivered even when the rest did not,
+         * as reading straight into the frames would have done. */
+        whole = rc ? (uint32_t)((r->src->off - at) / XCS_PAGE_SIZE) : cnt;
+        for (uint32_t k = 0; k < whole; k++)
+            cvg_copy_stream(dsts[i + k], r->bounce + (size_t)k * XCS_PAGE_SIZE,
+                            XCS_PAGE_SIZE);
         if (rc) {
-            cvg_err_prefix(err, "PAGE_DATA (0x%08x) at offset %llu, pages %u-%u of %u",
+            cvg_stream_fence();
+            cvg_err_prefix(err, "PAGE_DATA (0x%08x) at offset %llu, page %u of %u",
                            XCS_REC_PAGE_DATA, (unsigned long long)r->rec_offset,
-                           page + first + 1, page + i, r->pd_data);
+                           page + i + whole + 1, r->pd_data);
             return failed(r, rc);
         }
+        i += cnt;
     }
+    /* The guest's pages are written before anything says they are. */
+    cvg_stream_fence();
     page += n;
     /* Move the cursor to the owner of the last page read, as xcs_read_page. */
     while (r->pd_next < r->pd_count) {
