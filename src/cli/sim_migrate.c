@@ -45,6 +45,7 @@ struct mig {
     char dir[64];
     char **env;
     pthread_mutex_t lock;
+    pthread_cond_t changed;     /* a side finished or completed (under lock) */
     /* set by the suspend callback */
     bool suspended;
     uint64_t t0_ns, t_suspend_ns, t_unpause_ns;
@@ -76,12 +77,21 @@ int cvg_find_program(const char *name, const char *installed_dir, char *out, siz
     return access(out, X_OK) == 0 ? 0 : -ENOENT;
 }
 
+/* Sets *flag and wakes the switchover, which waits for both sides. */
+static void side_event(struct mig *g, bool *flag, bool value)
+{
+    pthread_mutex_lock(&g->lock);
+    __atomic_store_n(flag, value, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&g->changed);
+    pthread_mutex_unlock(&g->lock);
+}
+
 static void *run_side(void *arg)
 {
     struct side *s = arg;
 
     cvg_driver_run(&s->proc, &s->cbs, &s->res, &s->err);
-    __atomic_store_n(&s->done, true, __ATOMIC_RELEASE);
+    side_event(s->cbs.opaque, &s->done, true);
     return NULL;
 }
 
@@ -90,7 +100,7 @@ static void on_save_complete(void *opaque, int retval, int errnoval)
     struct mig *g = opaque;
 
     (void)errnoval;
-    __atomic_store_n(&g->save.completed_ok, retval == 0, __ATOMIC_RELEASE);
+    side_event(g, &g->save.completed_ok, retval == 0);
 }
 
 /* The restore helper sends restore_results before complete (the IPC layer
@@ -100,7 +110,7 @@ static void on_restore_complete(void *opaque, int retval, int errnoval)
     struct mig *g = opaque;
 
     (void)errnoval;
-    __atomic_store_n(&g->restore.completed_ok, retval == 0, __ATOMIC_RELEASE);
+    side_event(g, &g->restore.completed_ok, retval == 0);
 }
 
 static void on_log(void *opaque, const struct cvg_ipc_msg *m)
@@ -374,6 +384,14 @@ int cvg_sim_migrate(const struct cvg_simmig_opts *o, struct cvg_simmig_report *r
     if (!g)
         return cvg_fail(err, -ENOMEM, "out of memory");
     pthread_mutex_init(&g->lock, NULL);
+    {
+        pthread_condattr_t ca;
+
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&g->changed, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     g->o = o;
     g->last_pass_printed = -1;
     if (!sock || !*sock) {
@@ -424,22 +442,30 @@ int cvg_sim_migrate(const struct cvg_simmig_opts *o, struct cvg_simmig_report *r
     if (rc)
         goto join;
     /* xl unpauses the destination once both helpers said complete; a
-     * helper that still logs or hashes after that is not downtime. */
-    for (unsigned tick = 0;
-         !(__atomic_load_n(&g->save.done, __ATOMIC_ACQUIRE) ||
-           __atomic_load_n(&g->save.completed_ok, __ATOMIC_ACQUIRE)) ||
-         !(__atomic_load_n(&g->restore.done, __ATOMIC_ACQUIRE) ||
-           __atomic_load_n(&g->restore.completed_ok, __ATOMIC_ACQUIRE)); tick++) {
-        /* Polls every 10 ms so the switchover follows the helpers' end at
-         * once (it is downtime); the progress line every 200 ms. */
-        if (o->progress && tick % 20 == 0)
-            progress_line(g);
+     * helper that still logs or hashes after that is not downtime, and
+     * neither may be the wait for it: the sides wake this loop. */
+    pthread_mutex_lock(&g->lock);
+    for (uint64_t next_line = cvg_now_ns();
+         !(g->save.done || g->save.completed_ok) || !(g->restore.done || g->restore.completed_ok);) {
+        struct timespec until;
+        uint64_t now = cvg_now_ns();
+
         /* A failed side must not leave the other waiting on the socket. */
-        if (__atomic_load_n(&g->save.done, __ATOMIC_ACQUIRE) && !g->save.res.ok &&
-            !__atomic_load_n(&g->restore.done, __ATOMIC_ACQUIRE))
+        if (g->save.done && !g->save.res.ok && !g->restore.done)
             cvg_driver_stop(&g->restore.proc);
-        usleep(10 * 1000);
+        if (o->progress && now >= next_line) {
+            pthread_mutex_unlock(&g->lock);
+            progress_line(g);
+            pthread_mutex_lock(&g->lock);
+            next_line = now + 200 * 1000000ull;
+        }
+        /* The progress line's cadence, and the stop above retried. */
+        now += 200 * 1000000ull;
+        until.tv_sec = (time_t)(now / 1000000000ull);
+        until.tv_nsec = (long)(now % 1000000000ull);
+        pthread_cond_timedwait(&g->changed, &g->lock, &until);
     }
+    pthread_mutex_unlock(&g->lock);
     if (!rc && g->save.completed_ok && g->restore.completed_ok) {
         struct cvg_err uerr = { 0 };
 
@@ -496,6 +522,7 @@ out:
     }
     free_env(g->env);
     cvg_scenario_free(&g->sc);
+    pthread_cond_destroy(&g->changed);
     pthread_mutex_destroy(&g->lock);
     free(g);
     return rc;
