@@ -30,6 +30,7 @@
 #include "engine/status.h"
 #include "guardian/guard.h"
 #include "helper/args.h"
+#include "helper/progress.h"
 #include "helper/report.h"
 #include "hv/hv.h"
 #include "hv/sim_client.h"
@@ -47,6 +48,7 @@ struct helper {
     struct cvg_helper_report *rep;
     struct cvg_status status;
     struct cvg_guard *guard;    /* save: puts the domain back if we die */
+    struct cvg_progress_gate progress;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -103,7 +105,8 @@ static void cb_progress(void *opaque, const char *doing, uint64_t done, uint64_t
     struct helper *h = opaque;
     struct cvg_err err = { 0 };
 
-    if (!h->ipc_broken && cvg_ipc_progress(&h->ipc, CTX, doing, done, total, &err))
+    if (!h->ipc_broken && cvg_progress_gate_pass(&h->progress, doing, done, total) &&
+        cvg_ipc_progress(&h->ipc, CTX, doing, done, total, &err))
         h->ipc_broken = true;
 }
 
@@ -260,6 +263,7 @@ int main(int argc, char **argv)
     const char *why;
     int rc, reply;
 
+    cvg_progress_gate_init(&h.progress);
     rc = cvg_helper_parse_args(argc, argv, &h.args, &err);
     if (rc) {
         fprintf(stderr, CTX ": %s\n", err.msg);

@@ -21,6 +21,7 @@
 
 #include "common/bytes.h"
 #include "common/io.h"
+#include "helper/progress.h"
 #include "wire/ipc.h"
 
 /* Our constants are Xen's. */
@@ -901,6 +902,37 @@ START_TEST(test_long_progress_is_cut)
 }
 END_TEST
 
+/*
+ * The helper sends libxl the progress steps whose percentage xl has not
+ * shown yet: an idle 2 GiB pass of 512 batches is 101 messages, not 512;
+ * a new pass, its first and its last step always go.
+ */
+START_TEST(test_progress_gate)
+{
+    struct cvg_progress_gate g;
+    const uint64_t total = 524288;
+    unsigned sent = 0;
+
+    cvg_progress_gate_init(&g);
+    for (uint64_t done = 0; done <= total; done += 1024)
+        sent += cvg_progress_gate_pass(&g, "Frames iteration 0", done, total);
+    ck_assert_uint_eq(sent, 101);
+    ck_assert(cvg_progress_gate_pass(&g, "Frames iteration 0", total, total));
+    ck_assert(cvg_progress_gate_pass(&g, "Frames iteration 1", 0, 100));
+    ck_assert(cvg_progress_gate_pass(&g, "Frames iteration 1", 30, 100));
+    ck_assert(!cvg_progress_gate_pass(&g, "Frames iteration 1", 30, 100));
+    ck_assert(!cvg_progress_gate_pass(&g, "Frames iteration 1", 305, 1000));
+    /* A pass of three pages: every step changes the percentage. */
+    sent = 0;
+    for (uint64_t done = 0; done <= 3; done++)
+        sent += cvg_progress_gate_pass(&g, "Frames iteration 2", done, 3);
+    ck_assert_uint_eq(sent, 4);
+    /* Totals near 2^64 do not overflow the percentage. */
+    ck_assert(cvg_progress_gate_pass(&g, "huge", UINT64_MAX / 2, UINT64_MAX));
+    ck_assert_int_eq(g.percent, 50);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ipc");
@@ -922,6 +954,7 @@ int main(void)
     tcase_add_test(tc, test_reply_missing);
     tcase_add_test(tc, test_long_log_is_cut);
     tcase_add_test(tc, test_long_progress_is_cut);
+    tcase_add_test(tc, test_progress_gate);
     tcase_add_test(tp, test_round_trip_every_message_save);
     tcase_add_test(tp, test_round_trip_every_message_restore);
     tcase_add_test(tp, test_transcripts_over_pipes);

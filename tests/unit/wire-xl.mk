@@ -16,7 +16,7 @@ tests_unit_check_xl_migrate_CFLAGS = $(unit_cflags)
 tests_unit_check_xl_migrate_LDADD = $(unit_ldadd)
 
 UNIT_PROGS += tests/unit/check_ipc
-tests_unit_check_ipc_SOURCES = tests/unit/check_ipc.c
+tests_unit_check_ipc_SOURCES = tests/unit/check_ipc.c src/helper/progress.c
 tests_unit_check_ipc_CFLAGS = $(unit_cflags)
 tests_unit_check_ipc_LDADD = $(unit_ldadd)
 
