@@ -459,8 +459,8 @@ int cvg_sim_migrate(const struct cvg_simmig_opts *o, struct cvg_simmig_report *r
             pthread_mutex_lock(&g->lock);
             next_line = now + 200 * 1000000ull;
         }
-        /* The progress line's cadence, and the stop above retried. */
-        now += 200 * 1000000ull;
+        /* The next progress line, or the stop above retried. */
+        now = o->progress ? next_line : now + 200 * 1000000ull;
         until.tv_sec = (time_t)(now / 1000000000ull);
         until.tv_nsec = (long)(now % 1000000000ull);
         pthread_cond_timedwait(&g->changed, &g->lock, &until);

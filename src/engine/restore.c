@@ -130,7 +130,7 @@ static int page_data(struct restore_ctx *c, const struct xcs_rec *rec, struct cv
         }
     }
     if (!c->verify) {
-        /* One readv for the whole batch, straight into the guest frames. */
+        /* The whole batch in one call (through the reader's buffer). */
         rc = xcs_read_pages(&c->rd, map.pages, ndata, err);
         goto out;
     }

@@ -765,6 +765,8 @@ int xcs_read_pages(struct xcs_reader *r, void *const *dsts, uint32_t n,
                                   (unsigned long long)r->rec_offset, n,
                                   page < r->pd_data ? r->pd_data - page : 0,
                                   (unsigned long long)done));
+    if (!n)
+        return 0;               /* nothing read: the cursor stays */
     if (!r->bounce &&
         !(r->bounce = aligned_alloc(XCS_PAGE_SIZE, XCS_BOUNCE_PAGES * XCS_PAGE_SIZE)))
         return failed(r, cvg_fail(err, -ENOMEM, "libxc stream reader: out of memory"));

@@ -732,9 +732,9 @@ static void run_dsts(uint8_t *area, void **dsts)
 
     for (; i < 100; i++)                    /* one run of 100 */
         dsts[i] = area + (size_t)at++ * PAGE;
-    for (; i < 100 + 63; i++, at += 2)      /* 63 apart: the next is iovec 64 */
+    for (; i < 100 + 63; i++, at += 2)      /* 63 frames apart */
         dsts[i] = area + (size_t)at * PAGE;
-    for (; i < 100 + 63 + 200; i++)         /* a run that starts as iovec 64 */
+    for (; i < 100 + 63 + 200; i++)         /* a run across buffer fills */
         dsts[i] = area + (size_t)at++ * PAGE;
     at += 40;
     for (uint32_t k = 0; k < 40; k++, i++)  /* descending: never one run */
@@ -802,7 +802,9 @@ static int feed_pipe(const uint8_t *buf, size_t len, pid_t *child)
 
 START_TEST(test_batch_read_lands_every_page)
 {
-    static uint8_t pages[RUN_N][PAGE], area[RUN_SPAN][PAGE], stream[RUN_N * PAGE + 16384];
+    /* Page-aligned as guest frames are: the streaming-store path runs. */
+    static _Alignas(4096) uint8_t area[RUN_SPAN][PAGE];
+    static uint8_t pages[RUN_N][PAGE], stream[RUN_N * PAGE + 16384];
     static void *dsts[RUN_N];
     static uint8_t used[RUN_SPAN];
     struct cvg_err err = { 0 };
