@@ -15,10 +15,10 @@
 #include <stddef.h>
 
 /*
- * Copies len bytes (a multiple of 64; both 16-byte aligned, as pages are)
- * from src to dst with streaming stores where the CPU has them (x86-64),
- * with memcpy elsewhere.  The stores are ordered before any later store
- * once cvg_stream_fence() has run.
+ * Copies len bytes from src to dst: with streaming stores where the CPU has
+ * them (x86-64) and both pointers are 16-byte aligned and len is whole
+ * 64-byte lines, as pages are; with memcpy otherwise.  The streaming stores
+ * are ordered before any later store once cvg_stream_fence() has run.
  */
 void cvg_copy_stream(void *dst, const void *src, size_t len);
 void cvg_stream_fence(void);
