@@ -77,11 +77,12 @@ int cvg_find_program(const char *name, const char *installed_dir, char *out, siz
     return access(out, X_OK) == 0 ? 0 : -ENOENT;
 }
 
-/* Sets *flag and wakes the switchover, which waits for both sides. */
+/* Sets *flag and wakes the switchover, which waits for both sides (the
+ * flags are read under g->lock, or after the threads are joined). */
 static void side_event(struct mig *g, bool *flag, bool value)
 {
     pthread_mutex_lock(&g->lock);
-    __atomic_store_n(flag, value, __ATOMIC_RELEASE);
+    *flag = value;
     pthread_cond_broadcast(&g->changed);
     pthread_mutex_unlock(&g->lock);
 }

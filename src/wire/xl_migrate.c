@@ -50,13 +50,22 @@ int cvg_xlm_send(struct cvg_sink *sink, enum cvg_xlm_msg m, struct cvg_err *err)
     return cvg_sink_write(sink, d->text, d->len, err);
 }
 
+/* Byte i of d's text, at stream offset off, is c: not d. */
+static int mismatch(struct cvg_err *err, uint64_t off, size_t i, const struct xlm_def *d,
+                    uint8_t c)
+{
+    return cvg_fail(err, -EPROTO, "unexpected data from the migration peer at offset %llu: "
+                    "byte %zu of the %s is 0x%02x, expected 0x%02x",
+                    (unsigned long long)off, i, d->name, c, (uint8_t)d->text[i]);
+}
+
 /* Matches d from byte `from` on (the bytes before it already matched). */
 static int expect_from(struct cvg_src *src, const struct xlm_def *d, size_t from,
                        struct cvg_err *err)
 {
     for (size_t i = from; i < d->len; i++) {
         uint64_t off = src->off;
-        uint8_t c, want = (uint8_t)d->text[i];
+        uint8_t c;
         int rc = cvg_src_read(src, &c, 1, d->name, err);
 
         if (rc) {
@@ -64,11 +73,8 @@ static int expect_from(struct cvg_src *src, const struct xlm_def *d, size_t from
                            i, d->name);
             return rc;
         }
-        if (c != want)
-            return cvg_fail(err, -EPROTO,
-                            "unexpected data from the migration peer at offset %llu: "
-                            "byte %zu of the %s is 0x%02x, expected 0x%02x",
-                            (unsigned long long)off, i, d->name, c, want);
+        if (c != (uint8_t)d->text[i])
+            return mismatch(err, off, i, d, c);
     }
     return 0;
 }
@@ -108,21 +114,19 @@ int cvg_xlm_expect_skipping(struct cvg_src *src, enum cvg_xlm_msg m, unsigned *s
         /* xl's messages are text; a record of ours starts with its type's
          * low byte, 1..0x1f.  Anything else fails at this byte, as
          * cvg_xlm_expect does, without reading on. */
-        if (h[0] == 0 || h[0] >= 0x20 || n == CVG_XLM_SKIP_MAX) {
-            rc = n == CVG_XLM_SKIP_MAX && h[0] && h[0] < 0x20 ?
-                cvg_fail(err, -EPROTO, "unexpected data from the migration peer at offset "
-                         "%llu: more than %u records of ours before the %s",
-                         (unsigned long long)off, CVG_XLM_SKIP_MAX, d->name) :
-                cvg_fail(err, -EPROTO, "unexpected data from the migration peer at "
-                         "offset %llu: byte 0 of the %s is 0x%02x, expected 0x%02x",
-                         (unsigned long long)off, d->name, h[0], (uint8_t)d->text[0]);
+        if (h[0] == 0 || h[0] >= 0x20) {
+            rc = mismatch(err, off, 0, d, h[0]);
+            break;
+        }
+        if (n == CVG_XLM_SKIP_MAX) {
+            rc = cvg_fail(err, -EPROTO, "unexpected data from the migration peer at offset "
+                          "%llu: more than %u records of ours before the %s",
+                          (unsigned long long)off, CVG_XLM_SKIP_MAX, d->name);
             break;
         }
         rc = cvg_src_read(src, h + 1, 7, "record header", err);
         if (!rc && (cvg_get_le32(h) & CVG_REC_RANGE_MASK) != CVG_REC_BASE)
-            rc = cvg_fail(err, -EPROTO, "unexpected data from the migration peer at "
-                          "offset %llu: byte 0 of the %s is 0x%02x, expected 0x%02x",
-                          (unsigned long long)off, d->name, h[0], (uint8_t)d->text[0]);
+            rc = mismatch(err, off, 0, d, h[0]);
         /* The back channel's own reader: bounds, padding, the body. */
         if (!rc)
             rc = cvg_read_back_record_after_header(src, h, off, &msg, err);
